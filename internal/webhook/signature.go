@@ -1,0 +1,85 @@
+package webhook // import "github.com/authtrail/authtrail/internal/webhook"
+
+import (
+	"crypto/hmac"
+	"crypto/sha1" //nolint:gosec // some vendors still sign with HMAC-SHA1
+	"crypto/sha256"
+	"crypto/sha512"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"hash"
+	"net/http"
+	"strings"
+	"sync"
+)
+
+var hashes = map[string]func() hash.Hash{"sha1": sha1.New, "sha256": sha256.New, "sha512": sha512.New}
+
+var encodings = map[string]func(string) ([]byte, error){
+	"hex":    hex.DecodeString,
+	"base64": base64.StdEncoding.DecodeString,
+}
+
+var (
+	errSignatureMissing = errors.New("missing signature header")
+	errSignatureFormat  = errors.New("signature header is not in the configured format")
+	errSignatureInvalid = errors.New("signature does not match the request body")
+	errTokenInvalid     = errors.New("required header missing or wrong")
+)
+
+// verifier checks a request's HMAC signature and static token header.
+type verifier struct {
+	sig     SignatureConfig
+	decode  func(string) ([]byte, error)
+	macs    sync.Pool
+	token   RequiredHeaderConfig
+	enabled bool
+}
+
+func newVerifier(sig SignatureConfig, token RequiredHeaderConfig) *verifier {
+	v := &verifier{sig: sig, token: token, decode: encodings[sig.Encoding]}
+	if sig.Enabled() {
+		newHash, key := hashes[sig.Algorithm], []byte(string(sig.Secret))
+		v.macs.New = func() any { return hmac.New(newHash, key) }
+	}
+	return v
+}
+
+// verify returns nil when the request may proceed, else the reason it may not.
+func (v *verifier) verify(h http.Header, body []byte) error {
+	if v.token.Enabled() {
+		got := h.Get(v.token.Name)
+		if subtle.ConstantTimeCompare([]byte(got), []byte(string(v.token.Value))) != 1 {
+			return errTokenInvalid
+		}
+	}
+	if !v.sig.Enabled() {
+		return nil
+	}
+	got := h.Get(v.sig.Header)
+	if got == "" {
+		return errSignatureMissing
+	}
+	if v.sig.Prefix != "" {
+		if len(got) < len(v.sig.Prefix) || !strings.EqualFold(got[:len(v.sig.Prefix)], v.sig.Prefix) {
+			return errSignatureFormat
+		}
+		got = got[len(v.sig.Prefix):]
+	}
+	sent, err := v.decode(strings.TrimSpace(got))
+	if err != nil {
+		return errSignatureFormat
+	}
+	mac := v.macs.Get().(hash.Hash)
+	mac.Reset()
+	mac.Write(body)
+	var buf [sha512.Size]byte
+	ok := hmac.Equal(mac.Sum(buf[:0]), sent)
+	v.macs.Put(mac)
+	if !ok {
+		return errSignatureInvalid
+	}
+	return nil
+}
