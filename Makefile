@@ -15,3 +15,10 @@ test: check-pins
 check-pins:
 	@bad=$$(grep -E 'go\.opentelemetry\.io/collector/' go.mod | grep -vE '$(CORE_VERSION)|$(STABLE_VERSION)'); \
 	if [ -n "$$bad" ]; then echo "collector modules off the pinned set:"; echo "$$bad"; exit 1; fi
+
+# Snap collector modules back to the pinned set after adding imports.
+.PHONY: pin
+pin:
+	CORE_VERSION=$(CORE_VERSION) STABLE_VERSION=$(STABLE_VERSION) ./scripts/pin-collector.sh
+	$(GO) mod tidy
+	CORE_VERSION=$(CORE_VERSION) STABLE_VERSION=$(STABLE_VERSION) ./scripts/pin-collector.sh

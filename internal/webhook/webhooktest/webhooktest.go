@@ -1,0 +1,75 @@
+// Package webhooktest starts webhook receivers in tests and talks to them.
+// Only tests import it.
+package webhooktest // import "github.com/authtrail/authtrail/internal/webhook/webhooktest"
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap"
+)
+
+// Running is a started receiver and the sink behind it.
+type Running struct {
+	URL  string // base URL, e.g. http://127.0.0.1:41234
+	Sink *consumertest.LogsSink
+}
+
+// Start creates a logs receiver from factory with cfg (its endpoint set to a free
+// loopback port), starts it, and stops it when the test ends.
+func Start(t *testing.T, factory receiver.Factory, cfg component.Config, logger *zap.Logger) *Running {
+	t.Helper()
+	set := receivertest.NewNopSettings(factory.Type())
+	if logger != nil {
+		set.Logger = logger
+	}
+	sink := new(consumertest.LogsSink)
+	rcv, err := factory.CreateLogs(context.Background(), set, cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() { require.NoError(t, rcv.Shutdown(context.Background())) })
+	addr, ok := rcv.(interface{ Addr() string })
+	require.True(t, ok, "receiver does not expose its address")
+	return &Running{URL: "http://" + addr.Addr(), Sink: sink}
+}
+
+// Post sends body to path with the given headers and returns status and body.
+func (r *Running) Post(t *testing.T, path string, body []byte, hdr map[string]string) (int, string) {
+	t.Helper()
+	return r.Do(t, http.MethodPost, path, body, hdr)
+}
+
+// Do sends a request and returns status and body.
+func (r *Running) Do(t *testing.T, method, path string, body []byte, hdr map[string]string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, r.URL+path, bytes.NewReader(body))
+	require.NoError(t, err)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b)
+}
+
+// HexSHA256 is the lowercase hex HMAC-SHA256 of body under secret.
+func HexSHA256(secret string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
