@@ -1,0 +1,86 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// VGS notification, as in "Monitoring User Actions Programmatically" (seed 000).
+type vgsNotification struct {
+	Description   string      `json:"description"`
+	Details       vgsDetails  `json:"details"`
+	Event         string      `json:"event"`
+	Grouping      string      `json:"grouping"`
+	ID            string      `json:"id"`
+	IntegrationID string      `json:"integration_id"`
+	Occurrence    int         `json:"occurrence"`
+	OrgID         string      `json:"org_id"`
+	Producer      vgsProducer `json:"producer"`
+	Scope         string      `json:"scope"`
+	Summary       string      `json:"summary"`
+	Tenant        string      `json:"tenant"`
+	Timestamp     string      `json:"timestamp"`
+}
+
+type vgsDetails struct {
+	UserEmail string `json:"user_email"`
+	UserIP    string `json:"user_ip"`
+}
+
+type vgsProducer struct {
+	UserAgent string `json:"user_agent"`
+	UserEmail string `json:"user_email"`
+}
+
+// vgsEvents are the user-scope notification types with their human texts.
+var vgsEvents = []struct{ event, description, verb string }{
+	{"user.logged_in", "User logged in", "logged in"},
+	{"user.permissions_updated", "User permissions updated", "updated permissions"},
+	{"user.permissions_deleted", "User permissions deleted", "deleted permissions"},
+	{"user.password_updated", "User password updated", "updated password"},
+	{"user.mfa_created", "User enabled MFA", "enabled MFA"},
+	{"user.mfa_deleted", "User disabled MFA", "disabled MFA"},
+}
+
+type vgsVendor struct{}
+
+func (vgsVendor) name() string { return "vgs" }
+
+func (vgsVendor) generate(r *rand.Rand, now time.Time) (string, []byte) {
+	ev := pick(r, vgsEvents)
+	subject := randomPerson(r)
+	producer := subject
+	if ev.event != "user.logged_in" && r.IntN(3) == 0 {
+		producer = randomPerson(r) // an admin acting on someone else
+	}
+	n := vgsNotification{
+		Description:   ev.description,
+		Details:       vgsDetails{UserEmail: subject.email, UserIP: randomIP(r)},
+		Event:         ev.event,
+		Grouping:      "every_single",
+		ID:            uuid(r),
+		IntegrationID: "INsim0000000R31",
+		Occurrence:    1,
+		OrgID:         "ACsim000000000000000001",
+		Producer:      vgsProducer{UserAgent: pick(r, userAgents), UserEmail: producer.email},
+		Scope:         "user",
+		Summary:       fmt.Sprintf("User %q %s", subject.email, ev.verb),
+		Tenant:        "ACsim000000000000000001",
+		Timestamp:     now.UTC().Format("2006-01-02T15:04:05.000Z"),
+	}
+	body, err := json.Marshal(n)
+	if err != nil {
+		panic(err) // a fixed struct always marshals
+	}
+	return ev.event, body
+}
+
+// VGS's signing scheme is not public; setups put a static token in a header.
+func (vgsVendor) sign(p *payload, c credentials) {
+	p.header.Set("Content-Type", "application/json")
+	if c.tokenHeader != "" {
+		p.header.Set(c.tokenHeader, c.token)
+	}
+}
