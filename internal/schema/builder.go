@@ -71,6 +71,7 @@ func (b *Builder) Logs() plog.Logs { return b.logs }
 
 // WriteResource sets the resource attributes of schema.md 6.3.
 func WriteResource(a pcommon.Map, vendor string, t Tenant) {
+	a.EnsureCapacity(4)
 	a.PutStr(AttrServiceName, vendor)
 	a.PutStr(AttrServiceNamespace, ServiceNamespace)
 	putStr(a, AttrOrganizationID, t.ID)

@@ -155,6 +155,7 @@ func (e *Event) Body() string {
 		return e.Summary
 	}
 	var b strings.Builder
+	b.Grow(96)
 	title := actions[e.Action].Title
 	if e.Action == ActionUnmapped {
 		title = "Vendor event " + e.Code
@@ -188,6 +189,10 @@ func (e *Event) Body() string {
 	return b.String()
 }
 
+// attrCapacity covers a schema record plus typical vendor leftovers, so the
+// attribute map is allocated once.
+const attrCapacity = 56
+
 // WriteTo writes the event into lr following schema.md 6.2–6.6. vendor is the
 // product slug (event.provider); p decides severity.
 func (e *Event) WriteTo(lr plog.LogRecord, vendor string, p *Policy) {
@@ -204,7 +209,7 @@ func (e *Event) WriteTo(lr plog.LogRecord, vendor string, p *Policy) {
 	lr.Body().SetStr(e.Body())
 
 	a := lr.Attributes()
-	a.EnsureCapacity(32)
+	a.EnsureCapacity(attrCapacity)
 	spec := actions[e.Action]
 	a.PutStr(AttrEventAction, string(e.Action))
 	putStrs(a, AttrEventCategory, spec.Category)

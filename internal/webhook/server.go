@@ -43,6 +43,11 @@ const (
 
 const format = "json"
 
+var (
+	jsonContentType = []string{"application/json"}
+	okBody          = []byte(`{"status":"ok"}`)
+)
+
 // Settings is what a receiver hands the intake besides its configuration.
 type Settings struct {
 	Receiver receiver.Settings
@@ -247,8 +252,8 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	s.obsrecv.EndLogsOp(ctx, format, n, err)
 	switch {
 	case err == nil:
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"status":"ok"}`)
+		w.Header()["Content-Type"] = jsonContentType
+		_, _ = w.Write(okBody)
 	case consumererror.IsPermanent(err):
 		s.reject(w, http.StatusBadRequest, ReasonConsumerPermanent, "pipeline refused the events: "+err.Error())
 	default:

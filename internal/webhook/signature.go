@@ -17,9 +17,24 @@ import (
 
 var hashes = map[string]func() hash.Hash{"sha1": sha1.New, "sha256": sha256.New, "sha512": sha512.New}
 
-var encodings = map[string]func(string) ([]byte, error){
-	"hex":    hex.DecodeString,
-	"base64": base64.StdEncoding.DecodeString,
+// encodings decode a signature into dst and return the decoded bytes.
+var encodings = map[string]func(dst []byte, src string) ([]byte, error){
+	"hex": func(dst []byte, src string) ([]byte, error) {
+		if hex.DecodedLen(len(src)) > len(dst) {
+			return nil, errSignatureFormat
+		}
+		var in [4 * sha512.Size]byte
+		n, err := hex.Decode(dst, in[:copy(in[:], src)])
+		return dst[:n], err
+	},
+	"base64": func(dst []byte, src string) ([]byte, error) {
+		if base64.StdEncoding.DecodedLen(len(src)) > len(dst) {
+			return nil, errSignatureFormat
+		}
+		var in [4 * sha512.Size]byte
+		n, err := base64.StdEncoding.Decode(dst, in[:copy(in[:], src)])
+		return dst[:n], err
+	},
 }
 
 var (
@@ -32,7 +47,7 @@ var (
 // verifier checks a request's HMAC signature and static token header.
 type verifier struct {
 	sig     SignatureConfig
-	decode  func(string) ([]byte, error)
+	decode  func([]byte, string) ([]byte, error)
 	macs    sync.Pool
 	token   RequiredHeaderConfig
 	enabled bool
@@ -68,15 +83,16 @@ func (v *verifier) verify(h http.Header, body []byte) error {
 		}
 		got = got[len(v.sig.Prefix):]
 	}
-	sent, err := v.decode(strings.TrimSpace(got))
+	var sentBuf [2 * sha512.Size]byte // room for base64 DecodedLen rounding
+	var sumBuf [sha512.Size]byte
+	sent, err := v.decode(sentBuf[:], strings.TrimSpace(got))
 	if err != nil {
 		return errSignatureFormat
 	}
 	mac := v.macs.Get().(hash.Hash)
 	mac.Reset()
 	mac.Write(body)
-	var buf [sha512.Size]byte
-	ok := hmac.Equal(mac.Sum(buf[:0]), sent)
+	ok := hmac.Equal(mac.Sum(sumBuf[:0]), sent)
 	v.macs.Put(mac)
 	if !ok {
 		return errSignatureInvalid

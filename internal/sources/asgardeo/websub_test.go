@@ -15,7 +15,7 @@ func TestChallenge(t *testing.T) {
 		"hub.mode=subscribe&hub.topic=myorg.x.schema.wso2.v1.event.login&hub.challenge=c1&hub.lease_seconds=864000": {200, "c1"},
 		"hub.mode=unsubscribe&hub.challenge=c2": {200, "c2"},
 		"hub.mode=subscribe":                    {400, "missing hub.challenge"},
-		"hub.challenge=c3":                      {400, "missing hub.mode"},
+		"hub.challenge=c3":                      {400, "missing hub.mode: GET on this path is for WebSub verification only"},
 		"hub.mode=denied&hub.challenge=c4":      {400, "unsupported hub.mode denied"},
 	} {
 		v, err := url.ParseQuery(q)

@@ -23,19 +23,19 @@ type Doc struct {
 }
 
 // Parse parses raw. The caller must Release the document when done.
-func Parse(raw []byte) (*Doc, error) {
+func Parse(raw []byte) (Doc, error) {
 	p := parsers.Get()
 	v, err := p.ParseBytes(raw)
 	if err != nil {
 		parsers.Put(p)
-		return nil, fmt.Errorf("malformed JSON: %w", err)
+		return Doc{}, fmt.Errorf("malformed JSON: %w", err)
 	}
-	return &Doc{p: p, Root: v}, nil
+	return Doc{p: p, Root: v}, nil
 }
 
-// Release returns the parser to the pool.
+// Release returns the parser to the pool; the document's values become invalid.
 func (d *Doc) Release() {
-	if d != nil && d.p != nil {
+	if d.p != nil {
 		parsers.Put(d.p)
 		d.p, d.Root = nil, nil
 	}

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+
 	"net/http"
 	"testing"
 
@@ -73,3 +74,44 @@ func HexSHA256(secret string, body []byte) string {
 	m.Write(body)
 	return hex.EncodeToString(m.Sum(nil))
 }
+
+// BenchHandler measures one request per iteration through the receiver's HTTP
+// handler: verify, decode, map and consume into a no-op sink. The request and
+// response writer are reused so that only the handler's own cost is counted.
+func BenchHandler(b *testing.B, factory receiver.Factory, cfg component.Config, body []byte, hdr map[string]string) {
+	set := receivertest.NewNopSettings(factory.Type())
+	rcv, err := factory.CreateLogs(context.Background(), set, cfg, consumertest.NewNop())
+	require.NoError(b, err)
+	h, ok := rcv.(interface{ Handler() http.Handler })
+	require.True(b, ok, "receiver does not expose its handler")
+	handler := h.Handler()
+	rd := bytes.NewReader(body)
+	req, err := http.NewRequest(http.MethodPost, "/events", rd)
+	require.NoError(b, err)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	w := &discardWriter{header: http.Header{}}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	for b.Loop() {
+		rd.Reset(body)
+		req.Body = io.NopCloser(rd)
+		req.ContentLength = int64(len(body))
+		w.status = 0
+		handler.ServeHTTP(w, req)
+		if w.status != 0 && w.status != http.StatusOK {
+			b.Fatalf("status %d", w.status)
+		}
+	}
+}
+
+type discardWriter struct {
+	header http.Header
+	status int
+}
+
+func (w *discardWriter) Header() http.Header         { return w.header }
+func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *discardWriter) WriteHeader(s int)           { w.status = s }
