@@ -38,6 +38,7 @@ type sendOptions struct {
 	summaryJSON bool
 	expect      int
 	timeout     time.Duration
+	netHTTP     bool
 }
 
 func parseSend(args []string) (sendOptions, error) {
@@ -58,6 +59,7 @@ func parseSend(args []string) (sendOptions, error) {
 	fs.BoolVar(&o.summaryJSON, "summary-json", false, "print the summary as one JSON object")
 	fs.IntVar(&o.expect, "expect", http.StatusOK, "status every response must have; otherwise exit 1")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "per-request timeout")
+	fs.BoolVar(&o.netHTTP, "net-http", false, "use Go's net/http client for http:// too (default: a lean keep-alive client)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -118,9 +120,9 @@ func runSend(args []string, out io.Writer) error {
 		generated[i] = gen()
 	}
 
-	client := &http.Client{
-		Timeout:   o.timeout,
-		Transport: &http.Transport{MaxIdleConnsPerHost: o.concurrency, MaxConnsPerHost: o.concurrency},
+	newWorker, err := workers(o)
+	if err != nil {
+		return err
 	}
 	jobs := make(chan *payload, o.concurrency)
 	results := make(chan result, o.concurrency)
@@ -129,8 +131,10 @@ func runSend(args []string, out io.Writer) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			post, done := newWorker()
+			defer done()
 			for p := range jobs {
-				results <- post(client, o.url, p)
+				results <- post(p)
 			}
 		}()
 	}
@@ -174,10 +178,7 @@ func runSend(args []string, out io.Writer) error {
 	var lat []time.Duration
 	for res := range results {
 		s.Sent++
-		key := fmt.Sprint(res.status)
-		if res.err != nil {
-			key = "error"
-		}
+		key := statusKey(res)
 		s.Statuses[key]++
 		if res.status != o.expect {
 			s.Unexpected++
@@ -204,6 +205,28 @@ func runSend(args []string, out io.Writer) error {
 		return fmt.Errorf("%d of %d responses were not %d", s.Unexpected, s.Sent, o.expect)
 	}
 	return nil
+}
+
+// workers returns a constructor of per-worker senders: the raw keep-alive
+// client for http:// URLs, net/http otherwise.
+func workers(o sendOptions) (func() (post func(*payload) result, done func()), error) {
+	if strings.HasPrefix(o.url, "http://") && !o.netHTTP {
+		rc, err := newRawClient(o.url, o.timeout)
+		if err != nil {
+			return nil, err
+		}
+		return func() (func(*payload) result, func()) {
+			w := rc.worker()
+			return w.post, w.close
+		}, nil
+	}
+	client := &http.Client{
+		Timeout:   o.timeout,
+		Transport: &http.Transport{MaxIdleConnsPerHost: o.concurrency, MaxConnsPerHost: o.concurrency},
+	}
+	return func() (func(*payload) result, func()) {
+		return func(p *payload) result { return post(client, o.url, p) }, func() {}
+	}, nil
 }
 
 func post(c *http.Client, url string, p *payload) result {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fastjson"
@@ -200,30 +201,35 @@ func putArray(dst pcommon.Map, k string, v *fastjson.Value) {
 }
 
 // keyCache memoizes joined snake_case keys: vendor key sets are small, so the
-// steady state allocates nothing per key. Its size is bounded against payloads
-// with many distinct keys.
-var keyCache = struct {
-	sync.RWMutex
-	m map[string]string
-}{m: make(map[string]string)}
+// steady state allocates nothing per key. Reads are lock-free (copy-on-write);
+// its size is bounded against payloads with many distinct keys.
+var (
+	keyCache   atomic.Pointer[map[string]string]
+	keyCacheMu sync.Mutex
+)
 
 const keyCacheMax = 4096
+
+func init() { keyCache.Store(&map[string]string{}) }
 
 func joinKey(prefix string, key []byte) string {
 	var buf [128]byte
 	raw := append(append(append(buf[:0], prefix...), 0), key...)
-	keyCache.RLock()
-	k, ok := keyCache.m[string(raw)]
-	keyCache.RUnlock()
-	if ok {
+	if k, ok := (*keyCache.Load())[string(raw)]; ok {
 		return k
 	}
-	k = prefix + "." + SnakeCase(string(key))
-	keyCache.Lock()
-	if len(keyCache.m) < keyCacheMax {
-		keyCache.m[string(raw)] = k
+	k := prefix + "." + SnakeCase(string(key))
+	keyCacheMu.Lock()
+	defer keyCacheMu.Unlock()
+	old := *keyCache.Load()
+	if len(old) < keyCacheMax {
+		next := make(map[string]string, len(old)+1)
+		for ok, ov := range old {
+			next[ok] = ov
+		}
+		next[string(raw)] = k
+		keyCache.Store(&next)
 	}
-	keyCache.Unlock()
 	return k
 }
 

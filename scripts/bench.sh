@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# make bench: handler and decoder micro-benchmarks, then webhook throughput of the
+# built collector driven by authtrail-sim over loopback (collector and sim share
+# the machine). Copy the figures into docs/benchmarks.md with date and machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-bin}
+DURATION=${DURATION:-10s}
+CONCURRENCY=${CONCURRENCY:-8}
+mkdir -p tmp
+
+echo "== micro-benchmarks: decode+map, and handler = verify + decode + map + consume into a no-op sink"
+go test -run '^$' -bench 'Decode|Handler' -benchmem -count "${COUNT:-3}" \
+  ./internal/sources/vgs ./internal/sources/asgardeo ./receiver/vgsreceiver ./receiver/asgardeoreceiver | grep -E '^Benchmark'
+
+collector_pid=""
+stop() { [ -n "$collector_pid" ] && kill "$collector_pid" 2>/dev/null && wait "$collector_pid" 2>/dev/null || true; collector_pid=""; }
+trap stop EXIT
+start() { # $1 = GOGC
+  GOGC=$1 "$BIN/otelcol-authtrail" --config examples/bench/config.yaml > "tmp/bench-collector-gogc$1.log" 2>&1 &
+  collector_pid=$!
+  for port in 18461 18462; do
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+  done
+}
+send() { # $1 = vendor, rest = extra flags
+  local vendor=$1; shift
+  case $vendor in
+    asgardeo) set -- -url http://127.0.0.1:18462/events -secret bench-secret "$@" ;;
+    vgs) set -- -url http://127.0.0.1:18461/events -token-header X-Authtrail-Token -token bench-token "$@" ;;
+  esac
+  "$BIN/authtrail-sim" send -vendor "$vendor" -concurrency "$CONCURRENCY" -quiet "$@"
+}
+
+for gogc in 100 400; do
+  echo "== end-to-end: authtrail-sim -> otelcol-authtrail -> nop exporter (GOGC=$gogc, $CONCURRENCY connections, $DURATION)"
+  start $gogc
+  send asgardeo -count 5000 >/dev/null # warm-up
+  for vendor in asgardeo vgs; do
+    ticks0=$(awk '{print $14+$15}' "/proc/$collector_pid/stat")
+    out=$(send $vendor -duration "$DURATION" -summary-json)
+    ticks1=$(awk '{print $14+$15}' "/proc/$collector_pid/stat")
+    echo "$out"
+    python3 - "$out" $((ticks1 - ticks0)) <<'PY'
+import json, os, sys
+d = json.loads(sys.argv[1]); cpu = int(sys.argv[2]) / os.sysconf("SC_CLK_TCK")
+print(f"  {d['vendor']}: {d['events_per_second']:.0f} events/s, p50 {d['p50_ms']:.2f} ms, p99 {d['p99_ms']:.2f} ms, "
+      f"collector CPU {cpu / d['sent'] * 1e6:.0f} µs/event")
+PY
+  done
+  echo "  collector peak RSS: $(awk '/VmHWM/ {print $2 " " $3}' "/proc/$collector_pid/status")"
+  stop
+done
