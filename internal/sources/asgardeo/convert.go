@@ -51,16 +51,12 @@ var unmappedConsumed = vjson.Skip{"tenant": nil}
 
 // Decode converts one Asgardeo webhook payload into one record per event.
 func Decode(raw []byte, opts sources.Options) (plog.Logs, error) {
-	doc, err := vjson.Parse(raw)
+	doc, envelope, err := vjson.ParseObject(raw, "payload")
 	if err != nil {
 		return plog.Logs{}, err
 	}
 	defer doc.Release()
 	root := doc.Root
-	envelope, err := vjson.Object(root, "payload")
-	if err != nil {
-		return plog.Logs{}, err
-	}
 	events, err := vjson.Object(root.Get("events"), `field "events"`)
 	if err != nil || events.Len() == 0 {
 		return plog.Logs{}, errNoEvents

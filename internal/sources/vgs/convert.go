@@ -35,16 +35,12 @@ var consumed = vjson.Skip{
 
 // Decode converts one VGS notification (a JSON object) into one log record.
 func Decode(raw []byte, opts sources.Options) (plog.Logs, error) {
-	doc, err := vjson.Parse(raw)
+	doc, obj, err := vjson.ParseObject(raw, "notification")
 	if err != nil {
 		return plog.Logs{}, err
 	}
 	defer doc.Release()
 	root := doc.Root
-	obj, err := vjson.Object(root, "notification")
-	if err != nil {
-		return plog.Logs{}, err
-	}
 	code := vjson.Str(root, "event")
 	if code == "" {
 		return plog.Logs{}, errMissingEvent

@@ -42,6 +42,21 @@ func (d *Doc) Release() {
 	}
 }
 
+// ParseObject parses raw and requires a JSON object at the top; what names it
+// in errors. The caller must Release the document when done.
+func ParseObject(raw []byte, what string) (Doc, *fastjson.Object, error) {
+	doc, err := Parse(raw)
+	if err != nil {
+		return Doc{}, nil, err
+	}
+	obj, err := Object(doc.Root, what)
+	if err != nil {
+		doc.Release()
+		return Doc{}, nil, err
+	}
+	return doc, obj, nil
+}
+
 // Object returns v as an object, or an error naming what it is instead.
 func Object(v *fastjson.Value, what string) (*fastjson.Object, error) {
 	if v == nil {

@@ -11,16 +11,31 @@ import (
 	"io"
 
 	"net/http"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
 )
+
+// LoadConfig reads the named instance of factory's type from testdata/config.yaml
+// over the factory's defaults ("" is the unnamed instance).
+func LoadConfig(t *testing.T, factory receiver.Factory, name string) component.Config {
+	t.Helper()
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	sub, err := cm.Sub(component.NewIDWithName(factory.Type(), name).String())
+	require.NoError(t, err)
+	cfg := factory.CreateDefaultConfig()
+	require.NoError(t, sub.Unmarshal(cfg))
+	return cfg
+}
 
 // Running is a started receiver and the sink behind it.
 type Running struct {
