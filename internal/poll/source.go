@@ -1,0 +1,64 @@
+package poll // import "github.com/authtrail/authtrail/internal/poll"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
+// Window is the time range of one pass: [Start, End).
+type Window struct {
+	Start, End time.Time
+}
+
+// Page is one page of vendor events, converted to normalized records. Every
+// record carries event.id and its event time, which the loop uses for dedupe.
+type Page struct {
+	Logs plog.Logs
+	// Next is the cursor of the following page; empty on the last page.
+	Next string
+}
+
+// Source reads one vendor's audit API. It holds all vendor knowledge: requests,
+// auth, pagination format, and conversion.
+type Source interface {
+	// Fetch returns the page of w at cursor ("" for the first page).
+	Fetch(ctx context.Context, w Window, cursor string) (Page, error)
+}
+
+// ErrorClass says how the loop treats a failed Fetch.
+type ErrorClass string
+
+// Error classes, also the "class" attribute of authtrail_poll_api_errors.
+const (
+	ClassRateLimited     ErrorClass = "rate_limited"     // 429 or a quota error: retry after Retry-After
+	ClassUnavailable     ErrorClass = "unavailable"      // 5xx: retry with backoff
+	ClassNetwork         ErrorClass = "network"          // transport failure or timeout: retry with backoff
+	ClassInvalidResponse ErrorClass = "invalid_response" // truncated or malformed body: retry with backoff
+	ClassAuth            ErrorClass = "auth"             // credentials refused: retrying cannot fix it
+)
+
+// APIError is a classified Fetch failure.
+type APIError struct {
+	Class      ErrorClass
+	RetryAfter time.Duration // the vendor's Retry-After, if any
+	Err        error
+}
+
+func (e *APIError) Error() string { return fmt.Sprintf("%s: %v", e.Class, e.Err) }
+func (e *APIError) Unwrap() error { return e.Err }
+
+// Retryable reports whether the loop should retry the same page.
+func (e *APIError) Retryable() bool { return e.Class != ClassAuth }
+
+// Classify wraps err; an error that is not an *APIError counts as a network error.
+func Classify(err error) *APIError {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr
+	}
+	return &APIError{Class: ClassNetwork, Err: err}
+}
