@@ -1,0 +1,332 @@
+// Package authgear decodes Authgear audit-log entries (seed 003) and maps them to
+// the authtrail schema: pages of the Admin API's auditLogs GraphQL query, and
+// single events as Authgear's non-blocking webhooks deliver them. Pure
+// functions, no I/O.
+//
+// An audit-log node carries activityType, createdAt (second precision),
+// ipAddress, userAgent, clientID, and data: the full event, {id, seq, type,
+// payload, context}, the same JSON a webhook POSTs.
+package authgear // import "github.com/authtrail/authtrail/internal/sources/authgear"
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/valyala/fastjson"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/authtrail/authtrail/internal/schema"
+	"github.com/authtrail/authtrail/internal/sources"
+	"github.com/authtrail/authtrail/internal/sources/vjson"
+)
+
+const (
+	// Vendor is the service.name and event.provider of Authgear records.
+	Vendor          = "authgear"
+	namespace       = "authgear"
+	datasetAudit    = "authgear.audit"
+	datasetWebhook  = "authgear.webhook"
+	oauthProviderKy = "https://authgear.com/claims/oauth/provider_type"
+)
+
+// Query is the auditLogs query the poller sends: oldest first, a fixed
+// [rangeFrom, rangeTo) window, pages of 100 followed by endCursor. totalCount is
+// not asked for (it costs the server a COUNT).
+const Query = `query authtrailAuditLogs($first: Int!, $after: String, $rangeFrom: DateTime!, $rangeTo: DateTime!, $activityTypes: [AuditLogActivityType!]) {
+  auditLogs(first: $first, after: $after, rangeFrom: $rangeFrom, rangeTo: $rangeTo, activityTypes: $activityTypes, sortDirection: ASC) {
+    edges {
+      cursor
+      node {
+        id
+        activityType
+        createdAt
+        clientID
+        ipAddress
+        userAgent
+        data
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}`
+
+// PageSize is the most Authgear returns per page.
+const PageSize = 100
+
+var (
+	errNoAuditLogs = errors.New(`response has no "data.auditLogs"`)
+	errNoType      = errors.New(`event has no "type" or activityType`)
+)
+
+// Page is a decoded auditLogs page.
+type Page struct {
+	Logs    plog.Logs
+	HasNext bool
+	Cursor  string // endCursor
+}
+
+// DecodePage converts an auditLogs GraphQL response. GraphQL errors come back as
+// an error; project names the tenant when an entry carries no app_id.
+func DecodePage(raw []byte, project string, opts sources.Options) (Page, error) {
+	doc, _, err := vjson.ParseObject(raw, "GraphQL response")
+	if err != nil {
+		return Page{}, err
+	}
+	defer doc.Release()
+	if errs := doc.Root.GetArray("errors"); len(errs) > 0 {
+		msgs := make([]string, 0, len(errs))
+		for _, e := range errs {
+			msgs = append(msgs, vjson.Str(e, "message"))
+		}
+		return Page{}, &GraphQLError{Messages: msgs}
+	}
+	logs := doc.Root.Get("data", "auditLogs")
+	if logs == nil || logs.Type() != fastjson.TypeObject {
+		return Page{}, errNoAuditLogs
+	}
+	b := schema.NewBuilder(Vendor, opts.Scope, opts.Observed)
+	for i, edge := range logs.GetArray("edges") {
+		node := edge.Get("node")
+		if node == nil {
+			return Page{}, fmt.Errorf("edges[%d]: missing node", i)
+		}
+		if err := writeNode(b, node, project, opts); err != nil {
+			return Page{}, fmt.Errorf("edges[%d]: %w", i, err)
+		}
+	}
+	return Page{
+		Logs:    b.Logs(),
+		HasNext: logs.GetBool("pageInfo", "hasNextPage"),
+		Cursor:  vjson.Str(logs, "pageInfo", "endCursor"),
+	}, nil
+}
+
+// GraphQLError is an error the Admin API reported in its response body.
+type GraphQLError struct{ Messages []string }
+
+func (e *GraphQLError) Error() string { return "GraphQL error: " + strings.Join(e.Messages, "; ") }
+
+// nodeConsumed are the node fields mapped; data is handled separately.
+var nodeConsumed = vjson.Skip{
+	"id": nil, "activityType": nil, "createdAt": nil, "clientID": nil, "ipAddress": nil, "userAgent": nil, "data": nil,
+}
+
+func writeNode(b *schema.Builder, node *fastjson.Value, project string, opts sources.Options) error {
+	data := node.Get("data")
+	if data != nil && data.Type() == fastjson.TypeString {
+		// Some GraphQL clients serialise JSON scalars as strings.
+		var p fastjson.Parser
+		v, err := p.ParseBytes(data.GetStringBytes())
+		if err != nil {
+			return fmt.Errorf(`field "data": %w`, err)
+		}
+		data = v
+	}
+	e := schema.Event{Dataset: datasetAudit}
+	code := vjson.Str(node, "activityType")
+	created, err := vjson.RFC3339(node, "createdAt")
+	if err != nil {
+		return fmt.Errorf(`field "createdAt": %w`, err)
+	}
+	e.Time = created
+	if opts.IncludeOriginal {
+		e.Original = string(node.MarshalTo(nil))
+	}
+	e.ClientAddress = vjson.Str(node, "ipAddress")
+	e.UserAgent = vjson.Str(node, "userAgent")
+	e.AppID = vjson.Str(node, "clientID")
+	tenant, err := mapEvent(&e, code, data, project)
+	if err != nil {
+		return err
+	}
+	lr := b.Write(tenant, &e)
+	if obj, err := node.Object(); err == nil {
+		vjson.Flatten(lr.Attributes(), namespace, obj, nodeConsumed)
+	}
+	putData(lr, data)
+	return nil
+}
+
+// DecodeEvent converts one Authgear event, as a non-blocking webhook delivers it.
+func DecodeEvent(raw []byte, opts sources.Options) (plog.Logs, error) {
+	doc, _, err := vjson.ParseObject(raw, "event")
+	if err != nil {
+		return plog.Logs{}, err
+	}
+	defer doc.Release()
+	e := schema.Event{Dataset: datasetWebhook}
+	if opts.IncludeOriginal {
+		e.Original = string(raw)
+	}
+	tenant, err := mapEvent(&e, "", doc.Root, "")
+	if err != nil {
+		return plog.Logs{}, err
+	}
+	b := schema.NewBuilder(Vendor, opts.Scope, opts.Observed)
+	putData(b.Write(tenant, &e), doc.Root)
+	return b.Logs(), nil
+}
+
+// dataConsumed are the event fields mapped; the rest land under authgear.*.
+var dataConsumed = vjson.Skip{
+	"id": nil, "type": nil,
+	"context": {"timestamp": nil, "user_id": nil, "ip_address": nil, "user_agent": nil,
+		"geo_location_code": nil, "app_id": nil, "client_id": nil},
+	"payload": {
+		"session":  {"id": nil},
+		"login_id": nil,
+		"user": {"id": nil, "standard_attributes": {
+			"email": nil, "preferred_username": nil, "name": nil, "given_name": nil, "family_name": nil,
+		}},
+	},
+}
+
+func putData(lr plog.LogRecord, data *fastjson.Value) {
+	if obj, err := data.Object(); err == nil {
+		vjson.Flatten(lr.Attributes(), namespace, obj, dataConsumed)
+	}
+}
+
+// activityType turns an event type ("user.authenticated") into the audit
+// log's activity type ("USER_AUTHENTICATED").
+func activityType(eventType string) string {
+	return strings.ToUpper(strings.NewReplacer(".", "_").Replace(eventType))
+}
+
+// mapEvent fills e from the event data (and the node's activity type, when
+// polled) following schema.md 6.6 and 6.8, and returns the event's tenant.
+func mapEvent(e *schema.Event, code string, data *fastjson.Value, project string) (schema.Tenant, error) {
+	if data == nil || data.Type() != fastjson.TypeObject {
+		if code == "" {
+			return schema.Tenant{}, errors.New(`field "data": expected a JSON object`)
+		}
+		data = fastjson.MustParse(`{}`)
+	}
+	if code == "" {
+		t := vjson.Str(data, "type")
+		if t == "" {
+			return schema.Tenant{}, errNoType
+		}
+		code = activityType(t)
+	}
+	e.Code = code
+	e.ID = vjson.Str(data, "id")
+	if e.Time.IsZero() {
+		if ts := data.GetInt64("context", "timestamp"); ts > 0 {
+			e.Time = time.Unix(ts, 0).UTC()
+		}
+	}
+	setIfEmpty(&e.ClientAddress, vjson.Str(data, "context", "ip_address"))
+	setIfEmpty(&e.UserAgent, vjson.Str(data, "context", "user_agent"))
+	setIfEmpty(&e.AppID, vjson.Str(data, "context", "client_id"))
+	e.GeoCountry = vjson.Str(data, "context", "geo_location_code")
+	e.SessionID = vjson.Str(data, "payload", "session", "id")
+	tenant := schema.Tenant{ID: vjson.Str(data, "context", "app_id")}
+	if tenant.ID == "" {
+		tenant.ID = project
+	}
+
+	m, ok := mappings[code]
+	if !ok {
+		e.Unmapped()
+		return tenant, nil
+	}
+	e.Apply(m)
+	e.ActorType = schema.ActorUnknown
+	if t, ok := actorTypes[vjson.Str(data, "context", "triggered_by")]; ok {
+		e.ActorType = t
+	}
+	payload := data.Get("payload")
+	user := userIdentity(payload.Get("user"))
+	if login := vjson.Str(payload, "login_id"); user.IsZero() && login != "" {
+		user = schema.Identity{Name: login} // the identifier that was not found
+	}
+	if e.Action.IsAuthentication() || e.Action == schema.ActionVerify ||
+		e.Action == schema.ActionNotificationEmailSend || e.Action == schema.ActionNotificationSMSSend {
+		e.Actor = user
+		if e.ActorType == schema.ActorUnknown && !user.IsZero() {
+			e.ActorType = schema.ActorUser
+		}
+		return tenant, nil
+	}
+	e.Target = user
+	if e.ActorType == schema.ActorUser {
+		e.Actor, e.Performer = user, schema.PerformerSelf
+	} else if e.ActorType != schema.ActorUnknown {
+		e.Performer = schema.PerformerOther
+	}
+	mapIdentityChange(e, payload)
+	return tenant, nil
+}
+
+// mapIdentityChange reads identity, old_identity and new_identity of IDENTITY_* events.
+func mapIdentityChange(e *schema.Event, payload *fastjson.Value) {
+	claim := identityClaim[e.ChangeField]
+	if claim == "" {
+		return
+	}
+	cur := payload.Get("identity")
+	if cur == nil {
+		cur = payload.Get("new_identity")
+	}
+	e.AuthProvider = vjson.Str(cur, "claims", oauthProviderKy)
+	if old := payload.Get("old_identity"); old != nil {
+		e.ChangeFrom = vjson.Str(old, "claims", claim)
+		e.ChangeTo = vjson.Str(cur, "claims", claim)
+	} else if v := vjson.Str(cur, "claims", claim); v != "" {
+		if e.Action == schema.ActionUserIdentifierRemove {
+			e.ChangeFrom = v
+		} else {
+			e.ChangeTo = v
+		}
+	}
+	if e.Action == schema.ActionUserIdentifierUpdate {
+		switch e.ChangeField {
+		case "email":
+			e.Changes.Email = e.ChangeTo
+		case "username":
+			e.Changes.Name = e.ChangeTo
+		}
+	}
+}
+
+// identityClaim is the claim holding an identifier's value, by identifier kind.
+var identityClaim = map[string]string{
+	"email":     "email",
+	"phone":     "phone_number",
+	"username":  "preferred_username",
+	"oauth":     "https://authgear.com/claims/oauth/subject_id",
+	"biometric": "https://authgear.com/claims/biometric/key_id",
+}
+
+// userIdentity reads an Authgear user object.
+func userIdentity(u *fastjson.Value) schema.Identity {
+	if u == nil {
+		return schema.Identity{}
+	}
+	id := schema.Identity{
+		ID:       vjson.Str(u, "id"),
+		Email:    vjson.Str(u, "standard_attributes", "email"),
+		Name:     vjson.Str(u, "standard_attributes", "preferred_username"),
+		FullName: vjson.Str(u, "standard_attributes", "name"),
+	}
+	if id.FullName == "" {
+		id.FullName = strings.TrimSpace(vjson.Str(u, "standard_attributes", "given_name") + " " +
+			vjson.Str(u, "standard_attributes", "family_name"))
+	}
+	if id.Name == "" {
+		id.Name = id.Email
+	}
+	return id
+}
+
+func setIfEmpty(dst *string, v string) {
+	if *dst == "" {
+		*dst = v
+	}
+}

@@ -1,0 +1,205 @@
+package authgear
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/authtrail/authtrail/internal/schema"
+	"github.com/authtrail/authtrail/internal/sources"
+	"github.com/authtrail/authtrail/internal/sources/sourcetest"
+)
+
+func decodePage(raw []byte, opts sources.Options) (plog.Logs, error) {
+	p, err := DecodePage(raw, "fallback-project", opts)
+	return p.Logs, err
+}
+
+// want is schema.md 6.8's Authgear table: action, outcome, base severity.
+var want = map[string][3]string{
+	"AUTHENTICATION_IDENTITY_ANONYMOUS_FAILED":      {"authentication.login", "failure", "low"},
+	"AUTHENTICATION_IDENTITY_BIOMETRIC_FAILED":      {"authentication.login", "failure", "low"},
+	"AUTHENTICATION_IDENTITY_LOGIN_ID_FAILED":       {"authentication.login", "failure", "low"},
+	"AUTHENTICATION_PRIMARY_OOB_OTP_EMAIL_FAILED":   {"authentication.login", "failure", "low"},
+	"AUTHENTICATION_PRIMARY_OOB_OTP_SMS_FAILED":     {"authentication.login", "failure", "low"},
+	"AUTHENTICATION_PRIMARY_PASSWORD_FAILED":        {"authentication.login", "failure", "low"},
+	"AUTHENTICATION_SECONDARY_OOB_OTP_EMAIL_FAILED": {"authentication.login", "failure", "medium"},
+	"AUTHENTICATION_SECONDARY_OOB_OTP_SMS_FAILED":   {"authentication.login", "failure", "medium"},
+	"AUTHENTICATION_SECONDARY_PASSWORD_FAILED":      {"authentication.login", "failure", "medium"},
+	"AUTHENTICATION_SECONDARY_RECOVERY_CODE_FAILED": {"authentication.login", "failure", "medium"},
+	"AUTHENTICATION_SECONDARY_TOTP_FAILED":          {"authentication.login", "failure", "medium"},
+	"IDENTITY_BIOMETRIC_DISABLED":                   {"user.identifier_remove", "success", "low"},
+	"IDENTITY_BIOMETRIC_ENABLED":                    {"user.identifier_add", "success", "informational"},
+	"IDENTITY_EMAIL_ADDED":                          {"user.identifier_add", "success", "low"},
+	"IDENTITY_EMAIL_REMOVED":                        {"user.identifier_remove", "success", "medium"},
+	"IDENTITY_EMAIL_UPDATED":                        {"user.identifier_update", "success", "medium"},
+	"IDENTITY_OAUTH_CONNECTED":                      {"user.identifier_add", "success", "low"},
+	"IDENTITY_OAUTH_DISCONNECTED":                   {"user.identifier_remove", "success", "low"},
+	"IDENTITY_PHONE_ADDED":                          {"user.identifier_add", "success", "low"},
+	"IDENTITY_PHONE_REMOVED":                        {"user.identifier_remove", "success", "medium"},
+	"IDENTITY_PHONE_UPDATED":                        {"user.identifier_update", "success", "medium"},
+	"IDENTITY_USERNAME_ADDED":                       {"user.identifier_add", "success", "low"},
+	"IDENTITY_USERNAME_REMOVED":                     {"user.identifier_remove", "success", "low"},
+	"IDENTITY_USERNAME_UPDATED":                     {"user.identifier_update", "success", "low"},
+	"USER_ANONYMOUS_PROMOTED":                       {"user.promote", "success", "informational"},
+	"USER_AUTHENTICATED":                            {"authentication.login", "success", "informational"},
+	"USER_CREATED":                                  {"user.create", "success", "informational"},
+	"USER_DELETED":                                  {"user.delete", "success", "medium"},
+	"USER_DELETION_SCHEDULED":                       {"user.delete_schedule", "success", "medium"},
+	"USER_DELETION_UNSCHEDULED":                     {"user.delete_unschedule", "success", "low"},
+	"USER_DISABLED":                                 {"user.disable", "success", "medium"},
+	"USER_PROFILE_UPDATED":                          {"user.update", "success", "informational"},
+	"USER_REENABLED":                                {"user.enable", "success", "low"},
+	"USER_SESSION_TERMINATED":                       {"session.terminate", "success", "low"},
+	"USER_SIGNED_OUT":                               {"authentication.logout", "success", "informational"},
+	"WHATSAPP_OTP_VERIFIED":                         {"authentication.verify", "success", "informational"},
+	"SMS_SENT":                                      {"notification.sms_send", "success", "informational"},
+	"EMAIL_SENT":                                    {"notification.email_send", "success", "informational"},
+}
+
+func TestGolden(t *testing.T) {
+	require.Len(t, want, 38)
+	require.Len(t, Mappings(), 38)
+	got := sourcetest.Golden(t, Vendor, decodePage)
+	for code, w := range want {
+		ld, ok := got[code]
+		require.True(t, ok, "no testdata for %s", code)
+		lr := sourcetest.Records(ld)[0]
+		a := func(k string) string { return sourcetest.Attr(lr, k) }
+		assert.Equal(t, code, a(schema.AttrEventCode))
+		assert.Equal(t, w[0], a(schema.AttrEventAction), code)
+		assert.Equal(t, w[1], a(schema.AttrEventOutcome), code)
+		assert.Equal(t, w[2], a(schema.AttrSeverity), code)
+		assert.NotEmpty(t, a(schema.AttrEventID), code)
+		assert.NotZero(t, lr.Timestamp(), code)
+		assert.Equal(t, "HK", a(schema.AttrGeoCountryISOCode), code)
+		assert.NotEmpty(t, a(schema.AttrClientAddress), code)
+		res := ld.ResourceLogs().At(0).Resource().Attributes().AsRaw()
+		assert.Equal(t, "myapp", res[schema.AttrOrganizationID], code)
+		assert.Empty(t, a("authgear.payload.user.standard_attributes.email"), "mapped PII is not repeated")
+	}
+}
+
+func TestFieldMapping(t *testing.T) {
+	got := sourcetest.Golden(t, Vendor, decodePage)
+	attrs := func(code string) map[string]any { return sourcetest.Records(got[code])[0].Attributes().AsRaw() }
+
+	login := attrs("USER_AUTHENTICATED")
+	assert.Equal(t, "8a2c4f1e-3b7d-4e9a-9c1f-2d6e8b0a4c57", login["user.id"])
+	assert.Equal(t, "jane.doe@example.com", login["user.email"])
+	assert.Equal(t, "jane", login["user.name"])
+	assert.Equal(t, "Jane Doe", login["user.full_name"])
+	assert.Equal(t, "sess-71d3a9", login["session.id"])
+	assert.Equal(t, "f3c9a1b2e4d5c6a7", login["authtrail.application.id"])
+	assert.Equal(t, "user", login["authtrail.actor.type"])
+	assert.Equal(t, int64(41025), login["authgear.seq"])
+	assert.Equal(t, "finance", login["authgear.payload.user.custom_attributes.department"])
+	assert.NotContains(t, login, "user.target.id", "authentication events carry only the user")
+
+	notFound := attrs("AUTHENTICATION_IDENTITY_LOGIN_ID_FAILED")
+	assert.Equal(t, "ghost@example.com", notFound["user.name"])
+	assert.Equal(t, "user_not_found", notFound["error.type"])
+	assert.Equal(t, "login_id", notFound["authtrail.auth.method"])
+
+	mfa := attrs("AUTHENTICATION_SECONDARY_TOTP_FAILED")
+	assert.Equal(t, "secondary", mfa["authtrail.auth.factor"])
+	assert.Equal(t, "totp", mfa["authtrail.auth.method"])
+	assert.Equal(t, "mfa_failed", mfa["error.type"])
+
+	upd := attrs("IDENTITY_EMAIL_UPDATED")
+	assert.Equal(t, "jane@newmail.example", upd["user.changes.email"])
+	assert.Equal(t, "jane.doe@example.com", upd["authtrail.change.from"])
+	assert.Equal(t, "jane@newmail.example", upd["authtrail.change.to"])
+	assert.Equal(t, "email", upd["authtrail.change.field"])
+	assert.Equal(t, "8a2c4f1e-3b7d-4e9a-9c1f-2d6e8b0a4c57", upd["user.target.id"])
+	assert.Equal(t, upd["user.target.id"], upd["user.id"], "self-service: actor = target")
+	assert.Contains(t, upd["related.user"], "jane@newmail.example")
+
+	oauth := attrs("IDENTITY_OAUTH_CONNECTED")
+	assert.Equal(t, "google", oauth["authtrail.auth.provider"])
+
+	removed := attrs("IDENTITY_EMAIL_REMOVED")
+	assert.Equal(t, "admin", removed["authtrail.actor.type"])
+	assert.NotContains(t, removed, "user.id", "admin API: the actor is unknown")
+	assert.Equal(t, "jane.doe@example.com", removed["authtrail.change.from"])
+
+	del := attrs("USER_DELETED")
+	assert.Equal(t, "admin_api", del["authgear.context.triggered_by"])
+
+	sms := attrs("SMS_SENT")
+	assert.NotContains(t, sms, "ocsf.class_uid", "no OCSF class for SMS (decision 6.10.7)")
+}
+
+func TestQueryIsValidAgainstTheAdminAPISchema(t *testing.T) {
+	sdl, err := os.ReadFile(filepath.Join(sourcetest.RepoRoot(t), "..", "shared", "authgear", "adminapi-schema.graphql"))
+	require.NoError(t, err, "the Admin API schema must be at ../shared/authgear")
+	s, gqlErr := gqlparser.LoadSchema(&ast.Source{Name: "adminapi-schema.graphql", Input: string(sdl)})
+	require.Nil(t, gqlErr)
+	_, errs := gqlparser.LoadQuery(s, Query)
+	require.Empty(t, errs, "the auditLogs query does not validate: %v", errs)
+	for code := range Mappings() {
+		assert.NotNil(t, s.Types["AuditLogActivityType"].EnumValues.ForName(code), "%s is not an AuditLogActivityType", code)
+	}
+}
+
+func TestWebhookEvent(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(sourcetest.RepoRoot(t), "testdata", "authgear", "USER_AUTHENTICATED.json"))
+	require.NoError(t, err)
+	page, err := DecodePage(raw, "", sources.Options{})
+	require.NoError(t, err)
+	polled := sourcetest.Records(page.Logs)[0].Attributes().AsRaw()
+
+	// The same event as a webhook POSTs it: only the data object.
+	body := []byte(`{"id":"0b9c7e2a-0025-4f1a-8d3e-6a5b4c3d2e1f","seq":41025,"type":"user.authenticated",
+		"payload":{"user":{"id":"u9","standard_attributes":{"email":"a@b.example"}},"session":{"id":"s9"}},
+		"context":{"timestamp":1762078673,"user_id":"u9","triggered_by":"user","app_id":"myapp","ip_address":"198.51.100.23"}}`)
+	ld, err := DecodeEvent(body, sources.Options{})
+	require.NoError(t, err)
+	lr := sourcetest.Records(ld)[0]
+	sourcetest.CheckRecord(t, lr, Vendor)
+	a := lr.Attributes().AsRaw()
+	assert.Equal(t, "USER_AUTHENTICATED", a["event.code"])
+	assert.Equal(t, polled["event.id"], a["event.id"], "webhook and poll share the event id (dedupe key)")
+	assert.Equal(t, "authgear.webhook", a["event.dataset"])
+	assert.Equal(t, "s9", a["session.id"])
+	assert.Equal(t, int64(1762078673), lr.Timestamp().AsTime().Unix())
+	assert.Equal(t, "myapp", ld.ResourceLogs().At(0).Resource().Attributes().AsRaw()["organization.id"])
+}
+
+func TestUnknownActivityPassesThrough(t *testing.T) {
+	raw := []byte(`{"data":{"auditLogs":{"edges":[{"node":{"activityType":"BOT_PROTECTION_VERIFICATION_FAILED",
+		"createdAt":"2026-01-01T00:00:00Z","data":{"id":"x1","payload":{"k":"v"},"context":{"timestamp":1767225600}}}}],
+		"pageInfo":{"hasNextPage":true,"endCursor":"b2Zmc2V0OjEwMA"}}}}`)
+	page, err := DecodePage(raw, "proj", sources.Options{})
+	require.NoError(t, err)
+	assert.True(t, page.HasNext)
+	assert.Equal(t, "b2Zmc2V0OjEwMA", page.Cursor)
+	lr := sourcetest.Records(page.Logs)[0]
+	assert.Equal(t, "identity.unmapped", lr.EventName())
+	assert.Equal(t, "v", sourcetest.Attr(lr, "authgear.payload.k"))
+	assert.Equal(t, "proj", page.Logs.ResourceLogs().At(0).Resource().Attributes().AsRaw()["organization.id"])
+}
+
+func TestDecodeErrors(t *testing.T) {
+	for name, tc := range map[string]struct{ in, msg string }{
+		"truncated":     {`{"data":{"auditLogs":{"edges":[`, "malformed JSON"},
+		"graphql error": {`{"errors":[{"message":"invalid cursor"}],"data":null}`, "GraphQL error: invalid cursor"},
+		"no auditLogs":  {`{"data":{}}`, `no "data.auditLogs"`},
+		"bad createdAt": {`{"data":{"auditLogs":{"edges":[{"node":{"activityType":"USER_CREATED","createdAt":"yesterday"}}]}}}`, `edges[0]: field "createdAt"`},
+		"no node":       {`{"data":{"auditLogs":{"edges":[{}]}}}`, "edges[0]: missing node"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := DecodePage([]byte(tc.in), "", sources.Options{})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.msg)
+		})
+	}
+	_, err := DecodeEvent([]byte(`{"id":"x"}`), sources.Options{})
+	assert.ErrorIs(t, err, errNoType)
+}
