@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/authtrail/authtrail/internal/vendorsim"
 )
 
 // rawClient posts over one keep-alive HTTP/1.1 connection per worker, writing
@@ -21,7 +23,7 @@ import (
 type rawClient struct {
 	addr, host, path string
 	timeout          time.Duration
-	wire             sync.Map // *payload → []byte
+	wire             sync.Map // *vendorsim.Payload → []byte
 }
 
 func newRawClient(target string, timeout time.Duration) (*rawClient, error) {
@@ -37,15 +39,15 @@ func newRawClient(target string, timeout time.Duration) (*rawClient, error) {
 	return &rawClient{addr: addr, host: u.Host, path: path, timeout: timeout}, nil
 }
 
-func (c *rawClient) request(p *payload) []byte {
+func (c *rawClient) request(p *vendorsim.Payload) []byte {
 	if b, ok := c.wire.Load(p); ok {
 		return b.([]byte)
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n", c.path, c.host, len(p.body))
-	_ = p.header.Write(&b)
+	fmt.Fprintf(&b, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n", c.path, c.host, len(p.Body))
+	_ = p.Header.Write(&b)
 	b.WriteString("\r\n")
-	b.Write(p.body)
+	b.Write(p.Body)
 	c.wire.Store(p, b.Bytes())
 	return b.Bytes()
 }
@@ -59,7 +61,7 @@ type rawConn struct {
 
 func (c *rawClient) worker() *rawConn { return &rawConn{c: c} }
 
-func (w *rawConn) post(p *payload) result {
+func (w *rawConn) post(p *vendorsim.Payload) result {
 	t0 := time.Now()
 	status, reply, err := w.roundTrip(w.c.request(p))
 	if err != nil && w.conn != nil {
@@ -70,7 +72,7 @@ func (w *rawConn) post(p *payload) result {
 	if err != nil {
 		w.close()
 	}
-	return result{label: p.label, status: status, err: err, latency: time.Since(t0), reply: reply}
+	return result{label: p.Label, status: status, err: err, latency: time.Since(t0), reply: reply}
 }
 
 func (w *rawConn) roundTrip(req []byte) (int, string, error) {

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/authtrail/authtrail/internal/vendorsim"
 )
 
 var defaultURLs = map[string]string{
@@ -27,7 +29,7 @@ var defaultURLs = map[string]string{
 type sendOptions struct {
 	vendor      string
 	url         string
-	creds       credentials
+	creds       vendorsim.Credentials
 	samples     string
 	count       int
 	duration    time.Duration
@@ -46,9 +48,9 @@ func parseSend(args []string) (sendOptions, error) {
 	fs := flag.NewFlagSet("send", flag.ContinueOnError)
 	fs.StringVar(&o.vendor, "vendor", "", "vendor to simulate: vgs or asgardeo (required)")
 	fs.StringVar(&o.url, "url", "", "receiver URL (default: the vendor's receiver on 127.0.0.1)")
-	fs.StringVar(&o.creds.secret, "secret", "", "HMAC secret the vendor signs with (asgardeo)")
-	fs.StringVar(&o.creds.tokenHeader, "token-header", "", "static token header to send (vgs)")
-	fs.StringVar(&o.creds.token, "token", "", "value of -token-header")
+	fs.StringVar(&o.creds.Secret, "secret", "", "HMAC secret the vendor signs with (asgardeo)")
+	fs.StringVar(&o.creds.TokenHeader, "token-header", "", "static token header to send (vgs)")
+	fs.StringVar(&o.creds.Token, "token", "", "value of -token-header")
 	fs.StringVar(&o.samples, "samples", "", "directory of *.json vendor payloads to send first, verbatim")
 	fs.IntVar(&o.count, "count", 10, "generated events to send (after the samples)")
 	fs.DurationVar(&o.duration, "duration", 0, "send generated events for this long instead of -count")
@@ -63,12 +65,12 @@ func parseSend(args []string) (sendOptions, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	v, ok := vendors[o.vendor]
+	v, ok := vendorsim.Vendors[o.vendor]
 	if !ok {
 		return o, fmt.Errorf("-vendor must be one of vgs, asgardeo; got %q", o.vendor)
 	}
 	if o.url == "" {
-		o.url = defaultURLs[v.name()]
+		o.url = defaultURLs[v.Name()]
 	}
 	if o.concurrency < 1 || o.count < 0 || o.rate < 0 {
 		return o, errors.New("-concurrency must be ≥ 1, -count and -rate ≥ 0")
@@ -93,19 +95,19 @@ func runSend(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	v := vendors[o.vendor]
+	v := vendorsim.Vendors[o.vendor]
 	payloads, err := loadSamples(o.samples)
 	if err != nil {
 		return err
 	}
 	for _, p := range payloads {
-		v.sign(p, o.creds)
+		v.Sign(p, o.creds)
 	}
 	r := rand.New(rand.NewPCG(o.seed, o.seed>>1|1))
-	gen := func() *payload {
-		label, body := v.generate(r, time.Now())
-		p := &payload{label: label, body: body, header: http.Header{}}
-		v.sign(p, o.creds)
+	gen := func() *vendorsim.Payload {
+		label, body := v.Generate(r, time.Now())
+		p := &vendorsim.Payload{Label: label, Body: body, Header: http.Header{}}
+		v.Sign(p, o.creds)
 		return p
 	}
 	// Generated events are prepared up front so that the client measures the
@@ -115,7 +117,7 @@ func runSend(args []string, out io.Writer) error {
 		ring = 2000
 	}
 	ring = min(ring, 20000)
-	generated := make([]*payload, ring)
+	generated := make([]*vendorsim.Payload, ring)
 	for i := range generated {
 		generated[i] = gen()
 	}
@@ -124,7 +126,7 @@ func runSend(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	jobs := make(chan *payload, o.concurrency)
+	jobs := make(chan *vendorsim.Payload, o.concurrency)
 	results := make(chan result, o.concurrency)
 	var wg sync.WaitGroup
 	for range o.concurrency {
@@ -148,7 +150,7 @@ func runSend(args []string, out io.Writer) error {
 	go func() {
 		defer close(jobs)
 		i := 0
-		next := func() *payload {
+		next := func() *vendorsim.Payload {
 			defer func() { i++ }()
 			if i < len(payloads) {
 				return payloads[i]
@@ -209,13 +211,13 @@ func runSend(args []string, out io.Writer) error {
 
 // workers returns a constructor of per-worker senders: the raw keep-alive
 // client for http:// URLs, net/http otherwise.
-func workers(o sendOptions) (func() (post func(*payload) result, done func()), error) {
+func workers(o sendOptions) (func() (post func(*vendorsim.Payload) result, done func()), error) {
 	if strings.HasPrefix(o.url, "http://") && !o.netHTTP {
 		rc, err := newRawClient(o.url, o.timeout)
 		if err != nil {
 			return nil, err
 		}
-		return func() (func(*payload) result, func()) {
+		return func() (func(*vendorsim.Payload) result, func()) {
 			w := rc.worker()
 			return w.post, w.close
 		}, nil
@@ -224,29 +226,29 @@ func workers(o sendOptions) (func() (post func(*payload) result, done func()), e
 		Timeout:   o.timeout,
 		Transport: &http.Transport{MaxIdleConnsPerHost: o.concurrency, MaxConnsPerHost: o.concurrency},
 	}
-	return func() (func(*payload) result, func()) {
-		return func(p *payload) result { return post(client, o.url, p) }, func() {}
+	return func() (func(*vendorsim.Payload) result, func()) {
+		return func(p *vendorsim.Payload) result { return post(client, o.url, p) }, func() {}
 	}, nil
 }
 
-func post(c *http.Client, url string, p *payload) result {
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(p.body))
+func post(c *http.Client, url string, p *vendorsim.Payload) result {
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(p.Body))
 	if err != nil {
-		return result{label: p.label, err: err}
+		return result{label: p.Label, err: err}
 	}
-	req.Header = p.header.Clone()
+	req.Header = p.Header.Clone()
 	t0 := time.Now()
 	resp, err := c.Do(req)
 	if err != nil {
-		return result{label: p.label, err: err, latency: time.Since(t0)}
+		return result{label: p.Label, err: err, latency: time.Since(t0)}
 	}
 	reply, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	_ = resp.Body.Close()
-	return result{label: p.label, status: resp.StatusCode, latency: time.Since(t0), reply: string(reply)}
+	return result{label: p.Label, status: resp.StatusCode, latency: time.Since(t0), reply: string(reply)}
 }
 
 // loadSamples reads dir/*.json (sorted) as payloads to send verbatim.
-func loadSamples(dir string) ([]*payload, error) {
+func loadSamples(dir string) ([]*vendorsim.Payload, error) {
 	if dir == "" {
 		return nil, nil
 	}
@@ -258,13 +260,13 @@ func loadSamples(dir string) ([]*payload, error) {
 		return nil, fmt.Errorf("-samples %s: no *.json files", dir)
 	}
 	sort.Strings(files)
-	out := make([]*payload, 0, len(files))
+	out := make([]*vendorsim.Payload, 0, len(files))
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, &payload{label: strings.TrimSuffix(filepath.Base(f), ".json"), body: b, header: http.Header{}})
+		out = append(out, &vendorsim.Payload{Label: strings.TrimSuffix(filepath.Base(f), ".json"), Body: b, Header: http.Header{}})
 	}
 	return out, nil
 }

@@ -54,12 +54,17 @@ func loadCheckpoint(ctx context.Context, c storage.Client) (*checkpoint, error) 
 	return &cp, nil
 }
 
-func saveCheckpoint(ctx context.Context, c storage.Client, cp *checkpoint) error {
+// encode serialises the checkpoint; the caller holds the lock that guards it.
+func (cp *checkpoint) encode() ([]byte, error) {
 	cp.Version = checkpointVersion
 	raw, err := json.Marshal(cp)
 	if err != nil {
-		return fmt.Errorf("encoding checkpoint: %w", err)
+		return nil, fmt.Errorf("encoding checkpoint: %w", err)
 	}
+	return raw, nil
+}
+
+func saveCheckpoint(ctx context.Context, c storage.Client, raw []byte) error {
 	if err := c.Set(ctx, checkpointKey, raw); err != nil {
 		return fmt.Errorf("writing checkpoint: %w", err)
 	}

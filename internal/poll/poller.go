@@ -225,8 +225,12 @@ func (p *Poller) pass(ctx context.Context) (caughtUp bool, err error) {
 		} else {
 			cp.Pass.Cursor, cp.Pass.Previous = page.Next, seen
 		}
+		raw, err := cp.encode()
 		p.mu.Unlock()
-		if err := saveCheckpoint(ctx, p.client, cp); err != nil {
+		if err == nil {
+			err = saveCheckpoint(ctx, p.client, raw)
+		}
+		if err != nil {
 			p.logger.Error("could not save the checkpoint; events may be delivered again after a restart", zap.Error(err))
 		}
 		if page.Next == "" {
@@ -246,6 +250,8 @@ func (p *Poller) dedupe(ld plog.Logs, previous []string) (fresh map[string]int64
 	for _, id := range previous {
 		prev[id] = struct{}{}
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		sls := rls.At(i).ScopeLogs()
@@ -303,7 +309,7 @@ func (p *Poller) fetch(ctx context.Context, w Window, cursor string) (Page, erro
 			attribute.String("receiver", p.set.Receiver.ID.String()), attribute.String("class", string(apiErr.Class)))))
 		if !apiErr.Retryable() {
 			componentstatus.ReportStatus(p.host, componentstatus.NewPermanentErrorEvent(apiErr))
-			p.logger.Error("the vendor refused the credentials; fix the configuration, polling retries at the next interval",
+			p.logger.Error("the vendor API refused the request; fix the configuration, polling retries at the next interval",
 				zap.Error(apiErr))
 			return Page{}, apiErr
 		}
@@ -324,6 +330,28 @@ func (p *Poller) fetch(ctx context.Context, w Window, cursor string) (Page, erro
 			return Page{}, ctx.Err()
 		case <-time.After(wait):
 		}
+	}
+}
+
+// Seen reports whether an event id was already delivered (by a pass, or through
+// Remember).
+func (p *Poller) Seen(id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cp == nil {
+		return false
+	}
+	_, ok := p.cp.Recent[id]
+	return ok
+}
+
+// Remember records an event delivered another way (a vendor webhook), so that
+// the pass that later reads it drops it.
+func (p *Poller) Remember(id string, t time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cp != nil {
+		p.cp.Recent[id] = t.UnixNano()
 	}
 }
 

@@ -39,6 +39,7 @@ const (
 	ClassNetwork         ErrorClass = "network"          // transport failure or timeout: retry with backoff
 	ClassInvalidResponse ErrorClass = "invalid_response" // truncated or malformed body: retry with backoff
 	ClassAuth            ErrorClass = "auth"             // credentials refused: retrying cannot fix it
+	ClassRejected        ErrorClass = "rejected"         // the request itself is wrong (4xx, GraphQL error)
 )
 
 // APIError is a classified Fetch failure.
@@ -52,7 +53,7 @@ func (e *APIError) Error() string { return fmt.Sprintf("%s: %v", e.Class, e.Err)
 func (e *APIError) Unwrap() error { return e.Err }
 
 // Retryable reports whether the loop should retry the same page.
-func (e *APIError) Retryable() bool { return e.Class != ClassAuth }
+func (e *APIError) Retryable() bool { return e.Class != ClassAuth && e.Class != ClassRejected }
 
 // Classify wraps err; an error that is not an *APIError counts as a network error.
 func Classify(err error) *APIError {

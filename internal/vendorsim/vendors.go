@@ -1,4 +1,4 @@
-package main
+package vendorsim // import "github.com/authtrail/authtrail/internal/vendorsim"
 
 import (
 	"crypto/hmac"
@@ -10,36 +10,40 @@ import (
 	"time"
 )
 
-// payload is one request body ready to send, with the headers its vendor sets.
-type payload struct {
-	label  string // event type, for printing
-	body   []byte
-	header http.Header
+// Payload is one request body ready to send, with the headers its vendor sets.
+type Payload struct {
+	Label  string // event type, for printing
+	Body   []byte
+	Header http.Header
 }
 
-// vendor writes one vendor's wire format. It is written from the vendor's docs,
+// Vendor writes one vendor's wire format. It is written from the vendor's docs,
 // independently of authtrail's decoders, so that the end-to-end tests catch
 // mapping bugs instead of repeating them.
-type vendor interface {
-	name() string
-	generate(r *rand.Rand, now time.Time) (label string, body []byte)
-	sign(p *payload, creds credentials)
+type Vendor interface {
+	Name() string
+	// Generate writes one event of a random type with random users, IPs and ids.
+	Generate(r *rand.Rand, now time.Time) (label string, body []byte)
+	// Sign sets the headers the vendor sends, signature included.
+	Sign(p *Payload, creds Credentials)
 }
 
-// credentials are what the sender knows about the receiver's auth settings.
-type credentials struct {
-	secret      string // HMAC secret
-	tokenHeader string // static token header (VGS setups that use one)
-	token       string
+// Credentials are what the sender knows about the receiver's auth settings.
+type Credentials struct {
+	Secret      string // HMAC secret
+	TokenHeader string // static token header (VGS setups that use one)
+	Token       string
 }
 
-var vendors = map[string]vendor{
+// Vendors are the webhook vendors the simulator speaks.
+var Vendors = map[string]Vendor{
 	"vgs":      vgsVendor{},
 	"asgardeo": asgardeoVendor{},
 }
 
 // hexHMACSHA256 is how Asgardeo (X-Hub-Signature: sha256=<hex>) signs.
-func hexHMACSHA256(secret string, body []byte) string {
+// HexHMACSHA256 is how Asgardeo and Authgear sign a body.
+func HexHMACSHA256(secret string, body []byte) string {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write(body)
 	return hex.EncodeToString(m.Sum(nil))
@@ -69,7 +73,8 @@ func randomIP(r *rand.Rand) string {
 	return fmt.Sprintf("%s.%d", nets[r.IntN(len(nets))], 1+r.IntN(254))
 }
 
-func uuid(r *rand.Rand) string {
+// UUID returns a random version-4 UUID.
+func UUID(r *rand.Rand) string {
 	var b [16]byte
 	for i := range b {
 		b[i] = byte(r.UintN(256))

@@ -1,4 +1,4 @@
-package main
+package vendorsim // import "github.com/authtrail/authtrail/internal/vendorsim"
 
 import (
 	"encoding/json"
@@ -100,10 +100,10 @@ func adminAction(action string) func(*rand.Rand, map[string]any, time.Time) {
 }
 
 func app(r *rand.Rand) map[string]any {
-	return map[string]any{"id": uuid(r), "name": pick(r, []string{"Sim Portal", "Sim Mobile", "Sim Admin"})}
+	return map[string]any{"id": UUID(r), "name": pick(r, []string{"Sim Portal", "Sim Mobile", "Sim Admin"})}
 }
 
-func sessionID(r *rand.Rand) string { return uuid(r) + uuid(r)[:8] }
+func sessionID(r *rand.Rand) string { return UUID(r) + UUID(r)[:8] }
 
 func claim(name, value string) map[string]any {
 	return map[string]any{"uri": "http://wso2.org/claims/" + name, "value": value}
@@ -113,12 +113,12 @@ var simOrg = map[string]any{"id": "5f0c7e1a-0000-4000-8000-000000000001", "name"
 
 type asgardeoVendor struct{}
 
-func (asgardeoVendor) name() string { return "asgardeo" }
+func (asgardeoVendor) Name() string { return "asgardeo" }
 
-func (asgardeoVendor) generate(r *rand.Rand, now time.Time) (string, []byte) {
+func (asgardeoVendor) Generate(r *rand.Rand, now time.Time) (string, []byte) {
 	et := pick(r, asgardeoEvents)
 	p := randomPerson(r)
-	userID := uuid(r)
+	userID := UUID(r)
 	data := map[string]any{
 		"user": map[string]any{
 			"id": userID,
@@ -136,9 +136,9 @@ func (asgardeoVendor) generate(r *rand.Rand, now time.Time) (string, []byte) {
 	et.fill(r, data, now)
 	body, err := json.Marshal(map[string]any{
 		"iss":    "https://api.asgardeo.io/t/simorg",
-		"jti":    uuid(r),
+		"jti":    UUID(r),
 		"iat":    now.UnixMilli(),
-		"rci":    uuid(r),
+		"rci":    UUID(r),
 		"events": map[string]any{asgardeoEventBase + et.group + "/event-type/" + et.name: data},
 	})
 	if err != nil {
@@ -147,9 +147,9 @@ func (asgardeoVendor) generate(r *rand.Rand, now time.Time) (string, []byte) {
 	return et.name, body
 }
 
-func (asgardeoVendor) sign(p *payload, c credentials) {
-	p.header.Set("Content-Type", "application/json")
-	if c.secret != "" {
-		p.header.Set("X-Hub-Signature", "sha256="+hexHMACSHA256(c.secret, p.body))
+func (asgardeoVendor) Sign(p *Payload, c Credentials) {
+	p.Header.Set("Content-Type", "application/json")
+	if c.Secret != "" {
+		p.Header.Set("X-Hub-Signature", "sha256="+HexHMACSHA256(c.Secret, p.Body))
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package vendorsim // import "github.com/authtrail/authtrail/internal/vendorsim"
 
 import (
 	"encoding/json"
@@ -46,9 +46,9 @@ var vgsEvents = []struct{ event, description, verb string }{
 
 type vgsVendor struct{}
 
-func (vgsVendor) name() string { return "vgs" }
+func (vgsVendor) Name() string { return "vgs" }
 
-func (vgsVendor) generate(r *rand.Rand, now time.Time) (string, []byte) {
+func (vgsVendor) Generate(r *rand.Rand, now time.Time) (string, []byte) {
 	ev := pick(r, vgsEvents)
 	subject := randomPerson(r)
 	producer := subject
@@ -60,7 +60,7 @@ func (vgsVendor) generate(r *rand.Rand, now time.Time) (string, []byte) {
 		Details:       vgsDetails{UserEmail: subject.email, UserIP: randomIP(r)},
 		Event:         ev.event,
 		Grouping:      "every_single",
-		ID:            uuid(r),
+		ID:            UUID(r),
 		IntegrationID: "INsim0000000R31",
 		Occurrence:    1,
 		OrgID:         "ACsim000000000000000001",
@@ -78,9 +78,9 @@ func (vgsVendor) generate(r *rand.Rand, now time.Time) (string, []byte) {
 }
 
 // VGS's signing scheme is not public; setups put a static token in a header.
-func (vgsVendor) sign(p *payload, c credentials) {
-	p.header.Set("Content-Type", "application/json")
-	if c.tokenHeader != "" {
-		p.header.Set(c.tokenHeader, c.token)
+func (vgsVendor) Sign(p *Payload, c Credentials) {
+	p.Header.Set("Content-Type", "application/json")
+	if c.TokenHeader != "" {
+		p.Header.Set(c.TokenHeader, c.Token)
 	}
 }
