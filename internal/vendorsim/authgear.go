@@ -1,0 +1,357 @@
+package vendorsim // import "github.com/authtrail/authtrail/internal/vendorsim"
+
+import (
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Faults makes a mock API misbehave: every Nth request (0: never) is answered
+// with that fault, so that tests are deterministic.
+type Faults struct {
+	RateLimitEvery   int           // 429 with Retry-After: 1
+	UnavailableEvery int           // 503
+	TruncateEvery    int           // 200 with half a JSON body
+	SlowEvery        int           // answered after Slow
+	Slow             time.Duration // delay of slow answers
+}
+
+func (f Faults) pick(n int64) string {
+	switch {
+	case f.RateLimitEvery > 0 && n%int64(f.RateLimitEvery) == 0:
+		return "429"
+	case f.UnavailableEvery > 0 && n%int64(f.UnavailableEvery) == 0:
+		return "503"
+	case f.TruncateEvery > 0 && n%int64(f.TruncateEvery) == 0:
+		return "truncate"
+	case f.SlowEvery > 0 && n%int64(f.SlowEvery) == 0:
+		return "slow"
+	}
+	return ""
+}
+
+// authgearActivities are the activity types the mock generates, with the event
+// type Authgear writes into data.type.
+var authgearActivities = []struct{ activity, eventType string }{
+	{"USER_AUTHENTICATED", "user.authenticated"},
+	{"USER_SIGNED_OUT", "user.signed_out"},
+	{"AUTHENTICATION_PRIMARY_PASSWORD_FAILED", "authentication.primary.password.failed"},
+	{"AUTHENTICATION_SECONDARY_TOTP_FAILED", "authentication.secondary.totp.failed"},
+	{"AUTHENTICATION_IDENTITY_LOGIN_ID_FAILED", "authentication.identity.login_id.failed"},
+	{"USER_CREATED", "user.created"},
+	{"USER_PROFILE_UPDATED", "user.profile.updated"},
+	{"IDENTITY_EMAIL_UPDATED", "identity.email.updated"},
+	{"IDENTITY_PHONE_ADDED", "identity.phone.added"},
+	{"USER_DISABLED", "user.disabled"},
+	{"USER_DELETED", "user.deleted"},
+	{"EMAIL_SENT", "email.sent"},
+}
+
+// agEvent is one audit row, kept compact: a million of them fit in ~60 MB.
+type agEvent struct {
+	unix     int64 // created_at, second precision as Authgear stores it
+	seq      int64
+	activity uint8
+	user     uint16
+	ip       uint8
+}
+
+// AuthgearAPI is a mock of Authgear's Admin GraphQL endpoint
+// (POST /_api/admin/graphql) serving the auditLogs query from generated rows.
+type AuthgearAPI struct {
+	Project string
+	KeyID   string
+	Key     *rsa.PublicKey
+	Faults  Faults
+
+	mu       sync.RWMutex
+	rows     []agEvent // sorted by (unix, seq)
+	seq      int64
+	requests atomic.Int64
+	served   atomic.Int64
+}
+
+// NewAuthgearAPI returns an empty mock for project, accepting tokens signed by
+// the private half of key with key id keyID.
+func NewAuthgearAPI(project, keyID string, key *rsa.PublicKey) *AuthgearAPI {
+	return &AuthgearAPI{Project: project, KeyID: keyID, Key: key}
+}
+
+// Generate adds n rows spread evenly over [from, to).
+func (a *AuthgearAPI) Generate(r *rand.Rand, n int, from, to time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	span := to.Sub(from)
+	for i := range n {
+		t := from.Add(time.Duration(float64(span) * float64(i) / float64(n)))
+		a.seq++
+		a.rows = append(a.rows, agEvent{
+			unix: t.Unix(), seq: a.seq, activity: uint8(r.IntN(len(authgearActivities))),
+			user: uint16(r.IntN(5000)), ip: uint8(r.IntN(250)),
+		})
+	}
+	a.sortLocked()
+}
+
+// Insert adds one row at t (for late-arriving events) and returns its data.id.
+func (a *AuthgearAPI) Insert(t time.Time) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.seq++
+	ev := agEvent{unix: t.Unix(), seq: a.seq}
+	a.rows = append(a.rows, ev)
+	a.sortLocked()
+	return eventID(ev.seq)
+}
+
+func (a *AuthgearAPI) sortLocked() {
+	sort.Slice(a.rows, func(i, j int) bool {
+		if a.rows[i].unix != a.rows[j].unix {
+			return a.rows[i].unix < a.rows[j].unix
+		}
+		return a.rows[i].seq < a.rows[j].seq
+	})
+}
+
+// IDs returns the data.id of every row created before t.
+func (a *AuthgearAPI) IDs(before time.Time) []string {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	var ids []string
+	for _, ev := range a.rows {
+		if ev.unix < before.Unix() {
+			ids = append(ids, eventID(ev.seq))
+		}
+	}
+	return ids
+}
+
+// Requests is how many GraphQL requests reached the mock; Served how many rows it returned.
+func (a *AuthgearAPI) Requests() int64 { return a.requests.Load() }
+func (a *AuthgearAPI) Served() int64   { return a.served.Load() }
+
+func eventID(seq int64) string { return fmt.Sprintf("0c1f5e3a-0000-4000-8000-%012d", seq) }
+
+type gqlRequest struct {
+	Query     string `json:"query"`
+	Variables struct {
+		First         int      `json:"first"`
+		After         string   `json:"after"`
+		RangeFrom     string   `json:"rangeFrom"`
+		RangeTo       string   `json:"rangeTo"`
+		ActivityTypes []string `json:"activityTypes"`
+	} `json:"variables"`
+}
+
+func (a *AuthgearAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	n := a.requests.Add(1)
+	if r.Method != http.MethodPost || r.URL.Path != "/_api/admin/graphql" {
+		http.Error(w, "not found", http.StatusNotFound)
+		return
+	}
+	if err := a.checkToken(r.Header.Get("Authorization")); err != nil {
+		http.Error(w, "Forbidden: "+err.Error(), http.StatusForbidden)
+		return
+	}
+	fault := a.Faults.pick(n)
+	switch fault {
+	case "429":
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "rate limited", http.StatusTooManyRequests)
+		return
+	case "503":
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+		return
+	case "slow":
+		time.Sleep(a.Faults.Slow)
+	}
+	var req gqlRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		http.Error(w, "bad request: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	body, err := a.answer(req)
+	if err != nil {
+		writeJSON(w, map[string]any{"errors": []map[string]string{{"message": err.Error()}}, "data": nil})
+		return
+	}
+	if fault == "truncate" {
+		body = body[:len(body)/2]
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(body)
+}
+
+func (a *AuthgearAPI) checkToken(header string) error {
+	raw, ok := strings.CutPrefix(header, "Bearer ")
+	if !ok {
+		return errors.New("missing bearer token")
+	}
+	tok, err := jwt.Parse(raw, func(t *jwt.Token) (any, error) {
+		if t.Header["kid"] != a.KeyID {
+			return nil, fmt.Errorf("unknown kid %v", t.Header["kid"])
+		}
+		return a.Key, nil
+	}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithAudience(a.Project), jwt.WithIssuedAt(), jwt.WithExpirationRequired())
+	if err != nil {
+		return err
+	}
+	exp, _ := tok.Claims.GetExpirationTime()
+	if time.Until(exp.Time) > time.Hour {
+		return errors.New("token lifetime over 1h")
+	}
+	return nil
+}
+
+// answer runs the auditLogs query: created_at in [rangeFrom, rangeTo), oldest
+// first, offset cursors ("offset:<n>", base64url), at most 100 rows a page.
+func (a *AuthgearAPI) answer(req gqlRequest) ([]byte, error) {
+	if !strings.Contains(req.Query, "auditLogs") || !strings.Contains(req.Query, "sortDirection: ASC") {
+		return nil, errors.New("the mock serves auditLogs with sortDirection: ASC only")
+	}
+	from, err := time.Parse(time.RFC3339, req.Variables.RangeFrom)
+	if err != nil {
+		return nil, fmt.Errorf("rangeFrom: %w", err)
+	}
+	to, err := time.Parse(time.RFC3339, req.Variables.RangeTo)
+	if err != nil {
+		return nil, fmt.Errorf("rangeTo: %w", err)
+	}
+	first := min(max(req.Variables.First, 1), 100)
+	offset := 0
+	if req.Variables.After != "" {
+		b, err := base64.RawURLEncoding.DecodeString(req.Variables.After)
+		if err != nil || !strings.HasPrefix(string(b), "offset:") {
+			return nil, errors.New("invalid cursor")
+		}
+		offset, _ = strconv.Atoi(strings.TrimPrefix(string(b), "offset:"))
+		offset++
+	}
+	var wanted map[uint8]bool
+	if len(req.Variables.ActivityTypes) > 0 {
+		wanted = map[uint8]bool{}
+		for i, act := range authgearActivities {
+			if slices.Contains(req.Variables.ActivityTypes, act.activity) {
+				wanted[uint8(i)] = true
+			}
+		}
+	}
+
+	a.mu.RLock()
+	lo := sort.Search(len(a.rows), func(i int) bool { return a.rows[i].unix >= from.Unix() })
+	hi := sort.Search(len(a.rows), func(i int) bool { return a.rows[i].unix >= to.Unix() })
+	var page []agEvent
+	skipped, more := 0, false
+	for _, ev := range a.rows[lo:hi] {
+		if wanted != nil && !wanted[ev.activity] {
+			continue
+		}
+		if skipped < offset {
+			skipped++
+			continue
+		}
+		if len(page) == first {
+			more = true
+			break
+		}
+		page = append(page, ev)
+	}
+	a.mu.RUnlock()
+
+	var b strings.Builder
+	b.WriteString(`{"data":{"auditLogs":{"edges":[`)
+	end := ""
+	for i, ev := range page {
+		cur := base64.RawURLEncoding.EncodeToString([]byte("offset:" + strconv.Itoa(offset+i)))
+		end = cur
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"cursor":%q,"node":`, cur)
+		a.writeNode(&b, ev)
+		b.WriteByte('}')
+	}
+	fmt.Fprintf(&b, `],"pageInfo":{"hasNextPage":%t,"hasPreviousPage":%t,"startCursor":null,"endCursor":%s}}}}`,
+		more, offset > 0, jsonOrNull(end))
+	a.served.Add(int64(len(page)))
+	return []byte(b.String()), nil
+}
+
+func jsonOrNull(s string) string {
+	if s == "" {
+		return "null"
+	}
+	return strconv.Quote(s)
+}
+
+// writeNode renders an AuditLog node as Authgear's Admin API returns it.
+func (a *AuthgearAPI) writeNode(b *strings.Builder, ev agEvent) {
+	act := authgearActivities[ev.activity]
+	id := eventID(ev.seq)
+	userID := fmt.Sprintf("7d3e1c2b-0000-4000-9000-%012d", ev.user)
+	email := fmt.Sprintf("%s.%d@example.com", firstNames[int(ev.user)%len(firstNames)], ev.user)
+	ip := fmt.Sprintf("198.51.100.%d", ev.ip+1)
+	created := time.Unix(ev.unix, 0).UTC().Format(time.RFC3339)
+	user := map[string]any{
+		"id": userID, "created_at": "2025-01-01T00:00:00Z", "updated_at": created, "is_anonymous": false,
+		"is_verified": true, "is_disabled": act.activity == "USER_DISABLED", "can_reauthenticate": true,
+		"standard_attributes": map[string]any{"email": email, "email_verified": true},
+	}
+	triggeredBy := "user"
+	payload := map[string]any{"user": user}
+	switch act.activity {
+	case "USER_AUTHENTICATED":
+		payload["session"] = map[string]any{"id": "sess-" + strconv.FormatInt(ev.seq, 36), "type": "idp"}
+	case "AUTHENTICATION_PRIMARY_PASSWORD_FAILED":
+		payload["authentication_stage"], payload["authenticator_type"] = "primary", "password"
+	case "AUTHENTICATION_SECONDARY_TOTP_FAILED":
+		payload["authentication_stage"], payload["authenticator_type"] = "secondary", "totp"
+	case "AUTHENTICATION_IDENTITY_LOGIN_ID_FAILED":
+		payload = map[string]any{"login_id": "nobody." + strconv.Itoa(int(ev.user)) + "@example.com"}
+	case "IDENTITY_EMAIL_UPDATED":
+		payload["old_identity"] = map[string]any{"id": "idn-1", "type": "login_id", "claims": map[string]any{"email": email}}
+		payload["new_identity"] = map[string]any{"id": "idn-1", "type": "login_id", "claims": map[string]any{"email": "new." + email}}
+	case "IDENTITY_PHONE_ADDED":
+		payload["identity"] = map[string]any{"id": "idn-2", "type": "login_id", "claims": map[string]any{"phone_number": "+85290000000"}}
+	case "USER_DISABLED", "USER_DELETED":
+		triggeredBy = "admin_api"
+	case "EMAIL_SENT":
+		payload = map[string]any{"recipient": email, "type": "verification"}
+	}
+	data := map[string]any{
+		"id": id, "seq": ev.seq, "type": act.eventType, "payload": payload,
+		"context": map[string]any{
+			"timestamp": ev.unix, "user_id": userID, "triggered_by": triggeredBy, "app_id": a.Project,
+			"ip_address": ip, "user_agent": userAgents[int(ev.ip)%len(userAgents)], "geo_location_code": "HK",
+			"preferred_languages": []string{"en"}, "language": "en", "audit_context": map[string]any{},
+		},
+	}
+	node := map[string]any{
+		"id":           base64.StdEncoding.EncodeToString([]byte("AuditLog:" + id)),
+		"activityType": act.activity, "createdAt": created,
+		"ipAddress": ip, "userAgent": userAgents[int(ev.ip)%len(userAgents)], "clientID": nil, "data": data,
+	}
+	enc, err := json.Marshal(node)
+	if err != nil {
+		panic(err) // maps of plain values always marshal
+	}
+	b.Write(enc)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,272 @@
+package authgearreceiver
+
+import (
+	"context"
+	crand "crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+
+	"github.com/authtrail/authtrail/internal/schema"
+	"github.com/authtrail/authtrail/internal/sources/sourcetest"
+	"github.com/authtrail/authtrail/internal/vendorsim"
+	"github.com/authtrail/authtrail/internal/webhook/webhooktest"
+	"github.com/authtrail/authtrail/receiver/authgearreceiver/internal/metadata"
+)
+
+func newKey(t *testing.T) (*rsa.PrivateKey, string) {
+	key, err := rsa.GenerateKey(crand.Reader, 2048)
+	require.NoError(t, err)
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	require.NoError(t, err)
+	return key, string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+}
+
+type env struct {
+	api  *vendorsim.AuthgearAPI
+	srv  *httptest.Server
+	cfg  *Config
+	sink *consumertest.LogsSink
+	now  time.Time
+}
+
+func newEnv(t *testing.T, events int) *env {
+	key, pemText := newKey(t)
+	api := vendorsim.NewAuthgearAPI("myapp", "key-1", &key.PublicKey)
+	now := time.Now()
+	api.Generate(rand.New(rand.NewPCG(1, 2)), events, now.Add(-3*time.Hour), now.Add(-30*time.Second))
+	srv := httptest.NewServer(api)
+	t.Cleanup(srv.Close)
+	cfg := createDefaultConfig().(*Config)
+	cfg.Client.Endpoint = srv.URL
+	cfg.ProjectID = "myapp"
+	cfg.KeyID = "key-1"
+	cfg.PrivateKey = configString(pemText)
+	cfg.Poll.PollInterval = 50 * time.Millisecond
+	cfg.Poll.Lag = time.Minute
+	cfg.Poll.InitialLookback = 4 * time.Hour
+	cfg.Poll.BackOff.InitialInterval = 10 * time.Millisecond
+	cfg.Poll.BackOff.MaxInterval = 50 * time.Millisecond
+	return &env{api: api, srv: srv, cfg: cfg, sink: new(consumertest.LogsSink), now: now}
+}
+
+func (e *env) start(t *testing.T) {
+	set := receivertest.NewNopSettings(metadata.Type)
+	rcv, err := NewFactory().CreateLogs(context.Background(), set, e.cfg, e.sink)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() { require.NoError(t, rcv.Shutdown(context.Background())) })
+}
+
+// delivered counts records per event id.
+func (e *env) delivered() map[string]int {
+	out := map[string]int{}
+	for _, ld := range e.sink.AllLogs() {
+		for _, lr := range sourcetest.Records(ld) {
+			out[sourcetest.Attr(lr, schema.AttrEventID)]++
+		}
+	}
+	return out
+}
+
+func (e *env) waitAll(t *testing.T) {
+	t.Helper()
+	want := e.api.IDs(time.Now().Add(-e.cfg.Poll.Lag))
+	require.Eventually(t, func() bool { return len(e.delivered()) >= len(want) }, 20*time.Second, 10*time.Millisecond,
+		"want %d events", len(want))
+	time.Sleep(150 * time.Millisecond) // a few more passes over the overlap
+	got := e.delivered()
+	for _, id := range want {
+		assert.Equal(t, 1, got[id], "event %s", id)
+	}
+	assert.Len(t, got, len(want))
+}
+
+func TestPollsTheAuditLogOnce(t *testing.T) {
+	e := newEnv(t, 1500)
+	e.start(t)
+	e.waitAll(t)
+	for _, ld := range e.sink.AllLogs() {
+		sourcetest.CheckLogs(t, ld)
+		assert.Equal(t, metadata.ScopeName, ld.ResourceLogs().At(0).ScopeLogs().At(0).Scope().Name())
+		assert.Equal(t, "myapp", ld.ResourceLogs().At(0).Resource().Attributes().AsRaw()["organization.id"])
+	}
+	assert.Greater(t, e.api.Requests(), int64(15), "1500 rows take 15+ pages of 100")
+}
+
+func TestFaultModes(t *testing.T) {
+	for name, f := range map[string]vendorsim.Faults{
+		"429 with Retry-After": {RateLimitEvery: 4},
+		"503":                  {UnavailableEvery: 3},
+		"truncated JSON":       {TruncateEvery: 3},
+		"slow pages":           {SlowEvery: 2, Slow: 30 * time.Millisecond},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, 400)
+			e.api.Faults = f
+			e.start(t)
+			e.waitAll(t)
+		})
+	}
+}
+
+func TestLateEventInsideTheOverlap(t *testing.T) {
+	e := newEnv(t, 200)
+	e.start(t)
+	e.waitAll(t)
+	// Authgear's replica lags: a row appears behind the window already read.
+	id := e.api.Insert(time.Now().Add(-e.cfg.Poll.Lag - 30*time.Second))
+	require.Eventually(t, func() bool { return e.delivered()[id] == 1 }, 10*time.Second, 10*time.Millisecond)
+	time.Sleep(150 * time.Millisecond)
+	assert.Equal(t, 1, e.delivered()[id])
+}
+
+func TestToken(t *testing.T) {
+	_, pemText := newKey(t)
+	toks, err := newTokens([]byte(pemText), "kid-9", "proj", 5*time.Minute)
+	require.NoError(t, err)
+	now := time.Unix(1_800_000_000, 0)
+	toks.now = func() time.Time { return now }
+	raw, err := toks.get()
+	require.NoError(t, err)
+	parsed, _, err := jwt.NewParser().ParseUnverified(raw, jwt.MapClaims{})
+	require.NoError(t, err)
+	assert.Equal(t, "RS256", parsed.Header["alg"])
+	assert.Equal(t, "kid-9", parsed.Header["kid"])
+	claims := parsed.Claims.(jwt.MapClaims)
+	assert.Equal(t, []any{"proj"}, claims["aud"])
+	assert.Equal(t, float64(1_800_000_000), claims["iat"])
+	assert.Equal(t, float64(1_800_000_300), claims["exp"])
+	again, _ := toks.get()
+	assert.Equal(t, raw, again, "reused until shortly before expiry")
+	now = now.Add(4*time.Minute + 30*time.Second)
+	renewed, _ := toks.get()
+	assert.NotEqual(t, raw, renewed)
+
+	_, err = newTokens([]byte("not a key"), "k", "p", time.Minute)
+	assert.ErrorContains(t, err, "not an RSA private key in PEM")
+}
+
+func TestRefusedKeyIsAClearPermanentError(t *testing.T) {
+	e := newEnv(t, 10)
+	_, otherPEM := newKey(t) // signed with a key Authgear does not know
+	e.cfg.PrivateKey = configString(otherPEM)
+	var mu sync.Mutex
+	var statuses []string
+	host := &statusHost{report: func(s string) { mu.Lock(); statuses = append(statuses, s); mu.Unlock() }}
+	set := receivertest.NewNopSettings(metadata.Type)
+	rcv, err := NewFactory().CreateLogs(context.Background(), set, e.cfg, e.sink)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), host))
+	defer func() { require.NoError(t, rcv.Shutdown(context.Background())) }()
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(statuses) > 0
+	}, 5*time.Second, 10*time.Millisecond)
+	mu.Lock()
+	assert.Contains(t, statuses[0], "StatusPermanentError")
+	assert.Contains(t, statuses[0], "Authgear refused the Admin API token")
+	mu.Unlock()
+	assert.Zero(t, e.sink.LogRecordCount())
+}
+
+func TestWebhookAndPollDeliverOnce(t *testing.T) {
+	e := newEnv(t, 50)
+	hook := DefaultWebhookConfig()
+	hook.ServerConfig.NetAddr.Endpoint = "127.0.0.1:0"
+	hook.Signature.Secret = "hook-secret"
+	e.cfg.Webhook = &hook
+	e.cfg.Poll.PollInterval = time.Hour // hold the poller after its first passes
+	e.cfg.Poll.MaxWindow = 24 * time.Hour
+	ids := e.api.IDs(time.Now().Add(-time.Minute))
+	// The webhook delivers a row the poll will read too, before the poll does.
+	early := ids[len(ids)-1]
+	body := []byte(fmt.Sprintf(`{"id":%q,"seq":1,"type":"user.authenticated","payload":{"user":{"id":"u"}},
+		"context":{"timestamp":%d,"triggered_by":"user","app_id":"myapp"}}`, early, time.Now().Add(-2*time.Minute).Unix()))
+	set := receivertest.NewNopSettings(metadata.Type)
+	gate := &gatedSink{next: e.sink, open: make(chan struct{})}
+	rcv, err := NewFactory().CreateLogs(context.Background(), set, e.cfg, gate)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
+	defer func() { require.NoError(t, rcv.Shutdown(context.Background())) }()
+	hookURL := "http://" + rcv.(*authgearReceiver).hook.Addr()
+	r := &webhooktest.Running{URL: hookURL, Sink: e.sink}
+	status, msg := r.Post(t, "/events", body, map[string]string{"x-authgear-body-signature": webhooktest.HexSHA256("hook-secret", body)})
+	require.Equal(t, http.StatusOK, status, msg)
+	close(gate.open) // now let the poll through
+	require.Eventually(t, func() bool { return len(e.delivered()) >= len(ids) }, 10*time.Second, 10*time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
+	assert.Equal(t, 1, e.delivered()[early], "the polled copy of a webhook event is dropped")
+	assert.Len(t, e.delivered(), len(ids))
+}
+
+// gatedSink holds the poll's pages until open is closed; webhook requests
+// (whose records carry dataset authgear.webhook) pass at once.
+type gatedSink struct {
+	next *consumertest.LogsSink
+	open chan struct{}
+}
+
+func (g *gatedSink) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	if ld.LogRecordCount() > 0 && sourcetest.Attr(sourcetest.Records(ld)[0], schema.AttrEventDataset) != "authgear.webhook" {
+		select {
+		case <-g.open:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return g.next.ConsumeLogs(ctx, ld)
+}
+
+func (g *gatedSink) Capabilities() consumerCapabilities { return g.next.Capabilities() }
+
+func TestValidate(t *testing.T) {
+	for name, tc := range map[string]struct {
+		mutate func(*Config)
+		msg    string
+	}{
+		"no endpoint":    {func(c *Config) { c.Client.Endpoint = "" }, "endpoint: required"},
+		"bad endpoint":   {func(c *Config) { c.Client.Endpoint = "myapp.authgear.cloud" }, "endpoint: must be an http(s) URL"},
+		"no key id":      {func(c *Config) { c.KeyID = "" }, "key_id: required"},
+		"no key":         {func(c *Config) { c.PrivateKey = "" }, "one of private_key_file or private_key"},
+		"two keys":       {func(c *Config) { c.PrivateKeyFile = "x.pem" }, "not both"},
+		"lifetime":       {func(c *Config) { c.TokenLifetime = 2 * time.Hour }, "token_lifetime"},
+		"activity":       {func(c *Config) { c.ActivityTypes = []string{"user_created"} }, "activity_types"},
+		"poll interval":  {func(c *Config) { c.Poll.PollInterval = 0 }, "poll_interval"},
+		"webhook secret": {func(c *Config) { h := DefaultWebhookConfig(); c.Webhook = &h }, "webhook.signature.secret"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := createDefaultConfig().(*Config)
+			c.Client.Endpoint, c.KeyID, c.PrivateKey = "https://myapp.authgear.cloud", "k", "pem"
+			require.NoError(t, c.Validate())
+			tc.mutate(c)
+			err := c.Validate()
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.msg)
+		})
+	}
+	c := createDefaultConfig().(*Config)
+	c.Client.Endpoint = "https://myapp.authgear.cloud/"
+	assert.Equal(t, "myapp", c.projectID(), "project id defaults to the first host label")
+	a, b := *c, *c
+	b.ActivityTypes = []string{"USER_CREATED"}
+	assert.NotEqual(t, a.fingerprint(), b.fingerprint(), "a filter change is a new stream")
+	assert.True(t, strings.HasPrefix(c.fingerprint(), ""))
+}
