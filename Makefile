@@ -47,15 +47,23 @@ generate: $(MDATAGEN)
 
 # --- run -------------------------------------------------------------------------
 .PHONY: run
-run: otelcol
+run: otelcol sim
 	@mkdir -p tmp
+	$(SIM) keygen -out tmp/authgear-admin-key.pem
 	$(OTELCOL) --config examples/local/config.yaml
 
-# Feeds `make run` (in another terminal) with every seed event and generated ones.
+# Feeds `make run` (in another terminal): every documented webhook sample and
+# generated ones, signed as the vendors sign them, and a mock Authgear Admin API
+# (with a 200-row backlog and new rows each second) for DEMO_SECONDS.
+DEMO_SECONDS ?= 30
 .PHONY: demo
 demo: sim
-	$(SIM) send -vendor asgardeo -secret local-dev-secret -samples testdata/asgardeo -count 20
-	$(SIM) send -vendor vgs -token-header X-Authtrail-Token -token local-dev-token -samples testdata/vgs -count 20
+	@mkdir -p tmp
+	$(SIM) serve -authgear 127.0.0.1:8470 -authgear-key tmp/authgear-admin-key.pem -backlog 200 -backlog-span 6h -rate 1 & \
+	  pid=$$!; trap "kill $$pid" EXIT; \
+	  $(SIM) send -vendor asgardeo -secret local-dev-secret -samples testdata/asgardeo -count 20 && \
+	  $(SIM) send -vendor vgs -token-header X-Authtrail-Token -token local-dev-token -samples testdata/vgs -count 20 && \
+	  echo "serving the mock Authgear API for $(DEMO_SECONDS)s; the collector polls it" && sleep $(DEMO_SECONDS)
 
 # --- test --------------------------------------------------------------------------
 .PHONY: test

@@ -22,4 +22,8 @@ done < <(sed -n 's/^ *- gomod: *\([^ ]*\) \([^ ]*\).*/\1 \2/p' "$root/builder-co
 go get "${mods[@]}" go.opentelemetry.io/collector/otelcol@v0.161.0 go.opentelemetry.io/collector/service@v0.161.0
 # Packages the generated main needs that no listed module's go.mod names.
 go get go.opentelemetry.io/collector/service/telemetry/otelconftelemetry@v0.161.0 go.opentelemetry.io/contrib/otelconf/x@v0.25.0
+# Every requirement of the authtrail module itself, so that go.sum covers what its
+# components import (go get of a replaced module's packages asks the proxy first).
+reqs=$(cd "$root" && go mod edit -json | python3 -c 'import json,sys; print(" ".join(r["Path"]+"@"+r["Version"] for r in json.load(sys.stdin)["Require"]))')
+go get $reqs
 "$root/scripts/pin-collector.sh"

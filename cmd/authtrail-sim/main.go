@@ -9,6 +9,7 @@
 //	authtrail-sim send -vendor asgardeo -secret s3cret -count 20
 //	authtrail-sim send -vendor vgs -samples testdata/vgs -count 0
 //	authtrail-sim send -vendor asgardeo -secret s3cret -duration 10s -concurrency 8 -quiet
+//	authtrail-sim serve -authgear 127.0.0.1:8470 -backlog 100000
 package main
 
 import (
@@ -20,9 +21,11 @@ const usage = `usage: authtrail-sim <command> [flags]
 
 commands:
   send    send signed vendor webhooks to a running collector
+  serve   serve mock vendor APIs (Authgear Admin GraphQL) for the polling receivers
+  keygen  create the Admin API key the collector and "serve" share, if missing
   help    show this help
 
-Run "authtrail-sim send -h" for the flags of send.
+Run "authtrail-sim send -h" or "authtrail-sim serve -h" for their flags.
 `
 
 func main() {
@@ -34,6 +37,10 @@ func main() {
 	switch os.Args[1] {
 	case "send":
 		err = runSend(os.Args[2:], os.Stdout)
+	case "serve":
+		err = runServe(os.Args[2:], os.Stdout)
+	case "keygen":
+		err = runKeygen(os.Args[2:], os.Stdout)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

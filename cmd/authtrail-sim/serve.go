@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/authtrail/authtrail/internal/vendorsim"
+)
+
+type serveOptions struct {
+	authgearAddr string
+	keyOut       string
+	project      string
+	keyID        string
+	backlog      int
+	span         time.Duration
+	rate         float64
+	faults       vendorsim.Faults
+	seed         uint64
+}
+
+func parseServe(args []string) (serveOptions, error) {
+	var o serveOptions
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.StringVar(&o.authgearAddr, "authgear", "127.0.0.1:8470", "address of the mock Authgear Admin API")
+	fs.StringVar(&o.keyOut, "authgear-key", "tmp/authgear-admin-key.pem", "the Admin API private key the collector signs with; created if missing")
+	fs.StringVar(&o.project, "authgear-project", "simapp", "Authgear project id (the JWT audience)")
+	fs.StringVar(&o.keyID, "authgear-key-id", "sim-key", "Admin API key id (the JWT kid)")
+	fs.IntVar(&o.backlog, "backlog", 2000, "audit rows already in the log when the sim starts")
+	fs.DurationVar(&o.span, "backlog-span", 12*time.Hour, "the backlog spreads over this much time before now")
+	fs.Float64Var(&o.rate, "rate", 2, "new audit rows per second while serving")
+	fs.IntVar(&o.faults.RateLimitEvery, "fault-429-every", 0, "answer every Nth request with 429 + Retry-After")
+	fs.IntVar(&o.faults.UnavailableEvery, "fault-503-every", 0, "answer every Nth request with 503")
+	fs.IntVar(&o.faults.TruncateEvery, "fault-truncate-every", 0, "cut every Nth response body in half")
+	fs.IntVar(&o.faults.SlowEvery, "fault-slow-every", 0, "delay every Nth response by -fault-slow")
+	fs.DurationVar(&o.faults.Slow, "fault-slow", 2*time.Second, "delay of slow responses")
+	fs.Uint64Var(&o.seed, "seed", 1, "random seed")
+	return o, fs.Parse(args)
+}
+
+// runServe serves mock vendor APIs until interrupted. Besides the vendor paths it
+// answers, for tests and demos:
+//
+//	GET  /sim/authgear/ids?before=<unix>  ids of every row created before that time
+//	POST /sim/authgear/late?ago=<dur>     insert a row created <dur> ago; returns its id
+//	GET  /sim/stats                       requests served
+func runServe(args []string, out io.Writer) error {
+	o, err := parseServe(args)
+	if err != nil {
+		return err
+	}
+	key, err := loadOrCreateKey(o.keyOut)
+	if err != nil {
+		return err
+	}
+	r := mrand.New(mrand.NewPCG(o.seed, o.seed+1))
+	api := vendorsim.NewAuthgearAPI(o.project, o.keyID, &key.PublicKey)
+	api.Faults = o.faults
+	now := time.Now()
+	api.Generate(r, o.backlog, now.Add(-o.span), now)
+
+	mux := http.NewServeMux()
+	mux.Handle("/_api/admin/graphql", api)
+	mux.HandleFunc("GET /sim/authgear/ids", func(w http.ResponseWriter, req *http.Request) {
+		before := time.Now()
+		if s := req.URL.Query().Get("before"); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				http.Error(w, "before: unix seconds", http.StatusBadRequest)
+				return
+			}
+			before = time.Unix(n, 0)
+		}
+		writeJSONReply(w, api.IDs(before))
+	})
+	mux.HandleFunc("POST /sim/authgear/late", func(w http.ResponseWriter, req *http.Request) {
+		ago, err := time.ParseDuration(req.URL.Query().Get("ago"))
+		if err != nil {
+			http.Error(w, "ago: a duration such as 90s", http.StatusBadRequest)
+			return
+		}
+		writeJSONReply(w, map[string]string{"id": api.Insert(time.Now().Add(-ago))})
+	})
+	mux.HandleFunc("GET /sim/stats", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSONReply(w, map[string]int64{"authgear_requests": api.Requests(), "authgear_rows_served": api.Served()})
+	})
+	srv := &http.Server{Addr: o.authgearAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if o.rate > 0 {
+		go func() {
+			tick := time.NewTicker(time.Duration(float64(time.Second) / o.rate))
+			defer tick.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case t := <-tick.C:
+					api.Generate(r, 1, t, t.Add(time.Millisecond))
+				}
+			}
+		}()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	fmt.Fprintf(out, "mock Authgear Admin API on http://%s (project %q, key id %q, private key in %s, %d rows)\n",
+		o.authgearAddr, o.project, o.keyID, o.keyOut, o.backlog)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// loadOrCreateKey reads the PEM key at path, or writes a new RSA key there.
+func loadOrCreateKey(path string) (*rsa.PrivateKey, error) {
+	if b, err := os.ReadFile(path); err == nil {
+		block, _ := pem.Decode(b)
+		if block == nil {
+			return nil, fmt.Errorf("%s: not a PEM file", path)
+		}
+		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		key, ok := k.(*rsa.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("%s: not an RSA key", path)
+		}
+		return key, nil
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	return key, writeKey(path, key)
+}
+
+// runKeygen makes sure an Admin API key exists at -out (for `make run`).
+func runKeygen(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
+	path := fs.String("out", "tmp/authgear-admin-key.pem", "where the key is (created if missing)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if _, err := loadOrCreateKey(*path); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "Authgear Admin API key:", *path)
+	return nil
+}
+
+func writeKey(path string, key *rsa.PrivateKey) error {
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dirOf(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
+}
+
+func dirOf(path string) string {
+	for i := len(path) - 1; i >= 0; i-- {
+		if path[i] == '/' {
+			return path[:i]
+		}
+	}
+	return "."
+}
+
+func writeJSONReply(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
