@@ -32,6 +32,10 @@ type Settings struct {
 	Fingerprint string
 	// Retention is how far back the vendor keeps events (zero: unlimited).
 	Retention time.Duration
+	// Precision is the resolution of the vendor's event times and range
+	// parameters (Authgear: 1s). Windows are aligned to it so that the window
+	// the vendor is asked for is exactly the one the loop dedupes over.
+	Precision time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -186,6 +190,9 @@ func (p *Poller) pass(ctx context.Context) (caughtUp bool, err error) {
 		end := horizon
 		if end.Sub(start) > p.cfg.MaxWindow {
 			end = start.Add(p.cfg.MaxWindow)
+		}
+		if prec := p.set.Precision; prec > 0 {
+			start, end = start.Truncate(prec), end.Truncate(prec)
 		}
 		if !end.After(start) {
 			return true, nil

@@ -36,6 +36,9 @@ type fakeAPI struct {
 	faults   []error // returned, in order, before serving
 	calls    atomic.Int64
 	gate     chan struct{} // when set, each Fetch waits for a token
+	// precision, when set, truncates the requested range like a vendor whose
+	// range parameters have that resolution.
+	precision time.Duration
 }
 
 type fakeEvent struct {
@@ -65,6 +68,9 @@ func (f *fakeAPI) Fetch(ctx context.Context, w Window, cursor string) (Page, err
 		err := f.faults[0]
 		f.faults = f.faults[1:]
 		return Page{}, err
+	}
+	if f.precision > 0 {
+		w.Start, w.End = w.Start.Truncate(f.precision), w.End.Truncate(f.precision)
 	}
 	offset := 0
 	if cursor != "" {
@@ -426,3 +432,27 @@ type statusHost struct {
 
 func (h *statusHost) GetExtensions() map[component.ID]component.Component { return nil }
 func (h *statusHost) Report(ev *componentstatus.Event)                    { h.report(ev) }
+
+// With a coarse vendor precision, events in a window's boundary second must not
+// be read twice: windows are aligned to the precision.
+func TestWindowsAlignToPrecision(t *testing.T) {
+	h := newHarness(t)
+	h.clock.now = h.clock.now.Add(500 * time.Millisecond) // windows would start mid-second
+	now := h.clock.Now()
+	for i := range 400 {
+		h.api.add(fmt.Sprintf("s%03d", i), now.Add(-3*time.Hour+time.Duration(i)*27*time.Second).Truncate(time.Second))
+	}
+	h.api.precision = time.Second
+	cfg := testConfig()
+	cfg.InitialLookback = 4 * time.Hour
+	set := receivertest.NewNopSettings(testType)
+	p, err := New(&cfg, Settings{Receiver: set, Source: h.api, Fingerprint: "fp", Now: h.clock.Now, Precision: time.Second}, h.rec)
+	require.NoError(t, err)
+	require.NoError(t, p.startWith(context.Background(), componenttest.NewNopHost(), h.store))
+	defer func() { require.NoError(t, p.Shutdown(context.Background())) }()
+	h.waitDelivered(t, h.eligible())
+	require.Eventually(t, func() bool { return !p.Watermark().Before(now.Add(-11 * time.Minute)) }, 5*time.Second, 5*time.Millisecond)
+	assert.Zero(t, p.Watermark().Nanosecond(), "windows end on whole seconds")
+	_, _, dup := h.rec.counts()
+	assert.Zero(t, dup)
+}

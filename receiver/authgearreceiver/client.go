@@ -84,12 +84,12 @@ type graphqlRequest struct {
 }
 
 // Fetch reads one page of [w.Start, w.End). Authgear's createdAt has second
-// precision, so the window is sent in whole seconds.
+// precision; the poll loop aligns windows to whole seconds (Settings.Precision).
 func (a *adminAPI) Fetch(ctx context.Context, w poll.Window, cursor string) (poll.Page, error) {
 	vars := map[string]any{
 		"first":     authgear.PageSize,
-		"rangeFrom": w.Start.UTC().Truncate(time.Second).Format(time.RFC3339),
-		"rangeTo":   w.End.UTC().Truncate(time.Second).Format(time.RFC3339),
+		"rangeFrom": w.Start.UTC().Format(time.RFC3339),
+		"rangeTo":   w.End.UTC().Format(time.RFC3339),
 	}
 	if cursor != "" {
 		vars["after"] = cursor

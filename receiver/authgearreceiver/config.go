@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/authtrail/authtrail/internal/poll"
 	"github.com/authtrail/authtrail/internal/webhook"
@@ -121,4 +122,14 @@ func (c *Config) fingerprint() string {
 	slices.Sort(types)
 	h := sha256.Sum256([]byte(strings.TrimRight(c.Client.Endpoint, "/") + "\n" + c.projectID() + "\n" + strings.Join(types, ",")))
 	return hex.EncodeToString(h[:])
+}
+
+// Unmarshal starts a present webhook block from Authgear's webhook defaults.
+func (c *Config) Unmarshal(conf *confmap.Conf) error {
+	if conf.IsSet("webhook") && c.Webhook == nil {
+		h := DefaultWebhookConfig()
+		c.Webhook = &h
+	}
+	type plain Config // no Unmarshal method: no recursion
+	return conf.Unmarshal((*plain)(c))
 }

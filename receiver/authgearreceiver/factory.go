@@ -60,7 +60,9 @@ func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, 
 		activityTypes: c.ActivityTypes,
 		opts:          opts,
 	}}
-	r.poller, err = poll.New(&c.Poll, poll.Settings{Receiver: set, Source: r.api, Fingerprint: c.fingerprint()}, next)
+	r.poller, err = poll.New(&c.Poll, poll.Settings{
+		Receiver: set, Source: r.api, Fingerprint: c.fingerprint(), Precision: time.Second,
+	}, next)
 	if err != nil {
 		return nil, err
 	}
