@@ -209,8 +209,12 @@ func (p *Poller) pass(ctx context.Context) (caughtUp bool, err error) {
 			return false, err
 		}
 		fresh, seen := p.dedupe(page.Logs, cp.Pass.Previous)
+		// A fetched page is delivered and checkpointed even when shutdown begins
+		// meanwhile: cancelling between the two would deliver it again after a
+		// restart. Shutdown's own deadline bounds the wait.
+		deliverCtx := context.WithoutCancel(ctx)
 		if n := page.Logs.LogRecordCount(); n > 0 {
-			opCtx := p.obsrecv.StartLogsOp(ctx)
+			opCtx := p.obsrecv.StartLogsOp(deliverCtx)
 			err := p.next.ConsumeLogs(opCtx, page.Logs)
 			p.obsrecv.EndLogsOp(opCtx, "json", n, err)
 			if err != nil {
@@ -218,7 +222,7 @@ func (p *Poller) pass(ctx context.Context) (caughtUp bool, err error) {
 					zap.Error(err), zap.Time("window_start", w.Start), zap.Time("window_end", w.End))
 				return false, err
 			}
-			p.tb.AuthtrailPollEventsEmitted.Add(ctx, int64(n), p.attrs)
+			p.tb.AuthtrailPollEventsEmitted.Add(deliverCtx, int64(n), p.attrs)
 		}
 		p.mu.Lock()
 		for id, t := range fresh {
@@ -235,14 +239,17 @@ func (p *Poller) pass(ctx context.Context) (caughtUp bool, err error) {
 		raw, err := cp.encode()
 		p.mu.Unlock()
 		if err == nil {
-			err = saveCheckpoint(ctx, p.client, raw)
+			err = saveCheckpoint(deliverCtx, p.client, raw)
 		}
 		if err != nil {
 			p.logger.Error("could not save the checkpoint; events may be delivered again after a restart", zap.Error(err))
 		}
 		if page.Next == "" {
-			p.tb.AuthtrailPollLag.Record(ctx, now.Sub(w.End).Seconds(), p.attrs)
+			p.tb.AuthtrailPollLag.Record(deliverCtx, now.Sub(w.End).Seconds(), p.attrs)
 			return caughtUp, nil
+		}
+		if ctx.Err() != nil {
+			return false, ctx.Err()
 		}
 	}
 }

@@ -456,3 +456,51 @@ func TestWindowsAlignToPrecision(t *testing.T) {
 	_, _, dup := h.rec.counts()
 	assert.Zero(t, dup)
 }
+
+// blockingRecorder holds ConsumeLogs until release is closed.
+type blockingRecorder struct {
+	*recorder
+	entered chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (b *blockingRecorder) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	b.once.Do(func() {
+		close(b.entered)
+		<-b.release
+	})
+	if ctx.Err() != nil {
+		return ctx.Err() // an exporter that honours cancellation
+	}
+	return b.recorder.ConsumeLogs(ctx, ld)
+}
+
+// Shutdown while a page is in the pipeline: the page is delivered and
+// checkpointed, so the next start does not deliver it again.
+func TestShutdownDuringConsumeDeliversOnce(t *testing.T) {
+	h := newHarness(t)
+	h.seed(100, 2*time.Hour)
+	block := &blockingRecorder{recorder: h.rec, entered: make(chan struct{}), release: make(chan struct{})}
+	cfg := testConfig()
+	cfg.InitialLookback = 121 * time.Minute
+	set := receivertest.NewNopSettings(testType)
+	p, err := New(&cfg, Settings{Receiver: set, Source: h.api, Fingerprint: "fp", Now: h.clock.Now}, block)
+	require.NoError(t, err)
+	require.NoError(t, p.startWith(context.Background(), componenttest.NewNopHost(), h.store))
+	<-block.entered
+	done := make(chan error)
+	go func() { done <- p.Shutdown(context.Background()) }()
+	time.Sleep(20 * time.Millisecond) // shutdown has cancelled the loop
+	close(block.release)
+	require.NoError(t, <-done)
+	_, first, _ := h.rec.counts()
+	require.Equal(t, 7, first, "the page in flight was delivered")
+
+	p2 := h.start(t, cfg, "fp")
+	defer func() { require.NoError(t, p2.Shutdown(context.Background())) }()
+	h.waitDelivered(t, h.eligible())
+	time.Sleep(50 * time.Millisecond)
+	_, _, dup := h.rec.counts()
+	assert.Zero(t, dup)
+}

@@ -1,0 +1,160 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/authtrail/authtrail/internal/schema"
+	"github.com/authtrail/authtrail/internal/sources/sourcetest"
+)
+
+const pollConfigTemplate = `
+extensions:
+  file_storage:
+    directory: %[1]s
+receivers:
+  authgear:
+    endpoint: http://%[2]s
+    project_id: simapp
+    key_id: sim-key
+    private_key_file: %[3]s
+    poll_interval: 1s
+    lag: 5s
+    overlap: 2m
+    initial_lookback: 12h
+    max_window: 1h
+    storage: file_storage
+    retry_on_failure: {initial_interval: 50ms, max_interval: 200ms}
+exporters:
+  otlp_http:
+    logs_endpoint: %[4]s/v1/logs
+    compression: none
+    retry_on_failure: {enabled: false}
+    sending_queue: {enabled: false}
+service:
+  extensions: [file_storage]
+  telemetry:
+    metrics: {level: none}
+  pipelines:
+    logs:
+      receivers: [authgear]
+      exporters: [otlp_http]
+`
+
+func startSim(t *testing.T, sim string, args ...string) string {
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	cmd := exec.Command(sim, append([]string{"serve", "-authgear", addr}, args...)...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
+	require.Eventually(t, func() bool {
+		resp, err := http.Get("http://" + addr + "/sim/stats")
+		if err != nil {
+			return false
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 20*time.Second, 50*time.Millisecond, "sim did not start")
+	return addr
+}
+
+func simIDs(t *testing.T, addr string, before time.Time) []string {
+	resp, err := http.Get(fmt.Sprintf("http://%s/sim/authgear/ids?before=%d", addr, before.Unix()))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var ids []string
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&ids))
+	return ids
+}
+
+func (c *capture) perID() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string]int{}
+	for _, lr := range c.records {
+		out[sourcetest.Attr(lr, schema.AttrEventID)]++
+	}
+	return out
+}
+
+func startPollingCollector(t *testing.T, otelcol, dir, cfg string) *collector {
+	logf, err := os.OpenFile(filepath.Join(dir, "collector.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	require.NoError(t, err)
+	c := &collector{out: logf.Name(), cmd: exec.Command(otelcol, "--config", cfg)}
+	c.cmd.Stdout, c.cmd.Stderr = logf, logf
+	require.NoError(t, c.cmd.Start())
+	t.Cleanup(func() {
+		c.stop(t)
+		_ = logf.Close()
+		if t.Failed() {
+			b, _ := os.ReadFile(c.out)
+			t.Logf("collector output:\n%s", b)
+		}
+	})
+	return c
+}
+
+// TestAuthgearRestartAndLateEvents: a backlog polled through 429s, 503s and
+// truncated answers; the collector stopped mid-stream and started again on the
+// same file_storage; then a row that appears late, behind the window already
+// read. Every row reaches the exporter once and only once.
+func TestAuthgearRestartAndLateEvents(t *testing.T) {
+	otelcol, sim := binary(t, "AUTHTRAIL_OTELCOL"), binary(t, "AUTHTRAIL_SIM")
+	dir := t.TempDir()
+	key := filepath.Join(dir, "authgear-key.pem")
+	simAddr := startSim(t, sim, "-authgear-key", key, "-backlog", "3000", "-backlog-span", "6h", "-rate", "0",
+		"-fault-429-every", "7", "-fault-503-every", "11", "-fault-truncate-every", "13")
+	capt := newCapture(t)
+	storage := filepath.Join(dir, "storage")
+	require.NoError(t, os.MkdirAll(storage, 0o700))
+	cfg := filepath.Join(dir, "config.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte(fmt.Sprintf(pollConfigTemplate, storage, simAddr, key, capt.srv.URL)), 0o600))
+	want := simIDs(t, simAddr, time.Now().Add(-5*time.Second))
+	require.Len(t, want, 3000)
+
+	first := startPollingCollector(t, otelcol, dir, cfg)
+	require.Eventually(t, func() bool { return capt.count() >= 1000 }, 60*time.Second, 20*time.Millisecond)
+	first.stop(t) // mid-stream
+	stoppedAt := capt.count()
+	require.Less(t, stoppedAt, len(want), "stopped before the backlog was read")
+
+	startPollingCollector(t, otelcol, dir, cfg)
+	require.Eventually(t, func() bool { return len(capt.perID()) >= len(want) }, 60*time.Second, 20*time.Millisecond)
+
+	// A row Authgear's replica shows late: created 40 s ago, behind the window
+	// already read but inside the 2 min overlap.
+	resp, err := http.Post("http://"+simAddr+"/sim/authgear/late?ago=40s", "", nil)
+	require.NoError(t, err)
+	var late struct{ ID string }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&late))
+	_ = resp.Body.Close()
+	require.Eventually(t, func() bool { return capt.perID()[late.ID] > 0 }, 30*time.Second, 20*time.Millisecond)
+	time.Sleep(3 * time.Second) // several more passes over the overlap
+
+	got := capt.perID()
+	capt.mu.Lock()
+	for i, lr := range capt.records {
+		if id := sourcetest.Attr(lr, schema.AttrEventID); got[id] > 1 {
+			t.Logf("duplicate %s (record %d): time %s, observed %s", id, i, lr.Timestamp().AsTime(), lr.ObservedTimestamp().AsTime().Format("15:04:05.000"))
+		}
+	}
+	capt.mu.Unlock()
+	for _, id := range append(want, late.ID) {
+		assert.Equal(t, 1, got[id], "event %s delivered %d times", id, got[id])
+	}
+	assert.Len(t, got, len(want)+1, "nothing else delivered")
+	t.Logf("stopped after %d of %d events; all %d delivered once after the restart",
+		stoppedAt, len(want), len(want)+1)
+}
