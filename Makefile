@@ -15,8 +15,8 @@ STABLE_VERSION := v1.67.0
 # Seconds of fuzzing per decoder in `make test`.
 FUZZTIME ?= 10s
 
-COMPONENTS := internal/webhook receiver/vgsreceiver receiver/asgardeoreceiver
-DECODERS := ./internal/sources/vgs ./internal/sources/asgardeo
+COMPONENTS := internal/webhook internal/poll receiver/vgsreceiver receiver/asgardeoreceiver receiver/authgearreceiver
+DECODERS := ./internal/sources/vgs ./internal/sources/asgardeo ./internal/sources/authgear
 
 .PHONY: all
 all: otelcol sim

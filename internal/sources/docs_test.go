@@ -13,6 +13,7 @@ import (
 
 	"github.com/authtrail/authtrail/internal/schema"
 	"github.com/authtrail/authtrail/internal/sources/asgardeo"
+	"github.com/authtrail/authtrail/internal/sources/authgear"
 	"github.com/authtrail/authtrail/internal/sources/sourcetest"
 	"github.com/authtrail/authtrail/internal/sources/vgs"
 )
@@ -29,6 +30,7 @@ func TestSchemaDocMatchesCode(t *testing.T) {
 		"vocabulary": vocabularyTable(),
 		"vgs":        mappingTable(vgs.Mappings()),
 		"asgardeo":   mappingTable(asgardeo.Mappings()),
+		"authgear":   mappingTable(authgear.Mappings()),
 	}
 	want := doc
 	for name, table := range sections {
