@@ -8,10 +8,16 @@ BIN=${BIN:-bin}
 DURATION=${DURATION:-10s}
 CONCURRENCY=${CONCURRENCY:-8}
 mkdir -p tmp
+# SECTIONS picks parts: micro, webhook, catchup (default: all).
+SECTIONS=${SECTIONS:-micro webhook catchup}
+want() { case " $SECTIONS " in *" $1 "*) return 0 ;; esac; return 1; }
 
+if want micro; then
 echo "== micro-benchmarks: decode+map, and handler = verify + decode + map + consume into a no-op sink"
 go test -run '^$' -bench 'Decode|Handler' -benchmem -count "${COUNT:-3}" \
-  ./internal/sources/vgs ./internal/sources/asgardeo ./receiver/vgsreceiver ./receiver/asgardeoreceiver | grep -E '^Benchmark'
+  ./internal/sources/vgs ./internal/sources/asgardeo ./internal/sources/authgear \
+  ./receiver/vgsreceiver ./receiver/asgardeoreceiver | grep -E '^Benchmark'
+fi
 
 collector_pid=""
 stop() { [ -n "$collector_pid" ] && kill "$collector_pid" 2>/dev/null && wait "$collector_pid" 2>/dev/null || true; collector_pid=""; }
@@ -32,7 +38,7 @@ send() { # $1 = vendor, rest = extra flags
   "$BIN/authtrail-sim" send -vendor "$vendor" -concurrency "$CONCURRENCY" -quiet "$@"
 }
 
-for gogc in 100 400; do
+want webhook && for gogc in 100 400; do
   echo "== end-to-end: authtrail-sim -> otelcol-authtrail -> nop exporter (GOGC=$gogc, $CONCURRENCY connections, $DURATION)"
   start $gogc
   send asgardeo -count 5000 >/dev/null # warm-up
@@ -51,3 +57,27 @@ PY
   echo "  collector peak RSS: $(awk '/VmHWM/ {print $2 " " $3}' "/proc/$collector_pid/status")"
   stop
 done
+
+want catchup || exit 0
+echo "== catch-up: authgear receiver reading a ${BACKLOG:=1000000}-row backlog from authtrail-sim serve -> nop exporter"
+"$BIN/authtrail-sim" serve -authgear 127.0.0.1:18470 -authgear-key tmp/bench-authgear-key.pem \
+  -backlog "$BACKLOG" -backlog-span 23h -rate 0 > tmp/bench-sim.log 2>&1 &
+sim_pid=$!
+trap 'stop; kill $sim_pid 2>/dev/null || true' EXIT
+for _ in $(seq 600); do curl -sf http://127.0.0.1:18470/sim/stats >/dev/null && break; sleep 0.1; done
+accepted() {
+  curl -sf http://127.0.0.1:18888/metrics 2>/dev/null |
+    awk '/^otelcol_receiver_accepted_log_records(_total)?\{.*receiver="authgear"/ {s += $NF} END {printf "%d", s}'
+}
+t0=$(date +%s.%N)
+"$BIN/otelcol-authtrail" --config examples/bench/poll.yaml > tmp/bench-poll-collector.log 2>&1 &
+collector_pid=$!
+while [ "$(accepted)" -lt "$BACKLOG" ]; do
+  sleep 0.5
+  kill -0 "$collector_pid" 2>/dev/null || { echo "collector exited"; exit 1; }
+done
+t1=$(date +%s.%N)
+rss=$(awk '/VmHWM/ {print $2}' "/proc/$collector_pid/status")
+python3 -c "import sys; n=$BACKLOG; s=$t1-$t0; print(f'  authgear: {n} events in {s:.1f}s = {n/s:.0f} events/s (from collector start), collector peak RSS {$rss/1024:.0f} MB')"
+echo "  sim: $(curl -sf http://127.0.0.1:18470/sim/stats)"
+stop
