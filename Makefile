@@ -16,7 +16,7 @@ STABLE_VERSION := v1.67.0
 FUZZTIME ?= 10s
 
 COMPONENTS := internal/webhook internal/poll receiver/vgsreceiver receiver/asgardeoreceiver receiver/authgearreceiver
-DECODERS := ./internal/sources/vgs ./internal/sources/asgardeo ./internal/sources/authgear
+DECODERS := ./internal/sources/vgs ./internal/sources/asgardeo ./internal/sources/authgear ./internal/sources/googleworkspace
 
 .PHONY: all
 all: otelcol sim
