@@ -27,6 +27,9 @@ import (
 type Settings struct {
 	Receiver receiver.Settings
 	Source   Source
+	// Name tells apart the streams of one receiver (e.g. one per application);
+	// it names the receiver's storage client.
+	Name string
 	// Fingerprint identifies the stream (tenant, application, filters): a
 	// checkpoint written under another fingerprint is not reused.
 	Fingerprint string
@@ -124,7 +127,7 @@ func (p *Poller) storageClient(ctx context.Context, host component.Host) (storag
 	if !ok {
 		return nil, fmt.Errorf("storage: extension %q is not a storage extension", p.cfg.StorageID)
 	}
-	client, err := se.GetClient(ctx, component.KindReceiver, p.set.Receiver.ID, "")
+	client, err := se.GetClient(ctx, component.KindReceiver, p.set.Receiver.ID, p.set.Name)
 	if err != nil {
 		return nil, fmt.Errorf("storage: opening %q: %w", p.cfg.StorageID, err)
 	}

@@ -1,0 +1,290 @@
+package vendorsim // import "github.com/authtrail/authtrail/internal/vendorsim"
+
+import (
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// ReportsScope is the scope a Reports API token must carry.
+const ReportsScope = "https://www.googleapis.com/auth/admin.reports.audit.readonly"
+
+// googleEvents are the events the mock generates per application.
+var googleEvents = map[string][]struct{ typ, name, params string }{
+	"user_accounts": {
+		{"2sv_change", "2sv_enroll", ""},
+		{"2sv_change", "2sv_disable", ""},
+		{"password_change", "password_edit", ""},
+		{"recovery_info_change", "recovery_phone_edit", ""},
+		{"titanium_change", "titanium_enroll", ""},
+		{"email_forwarding_change", "email_forwarding_out_of_domain", `[{"name":"email_forwarding_destination_address","value":"fwd@gmail.example"}]`},
+	},
+	"login": {
+		{"login", "login_success", `[{"name":"login_type","value":"google_password"},{"name":"login_challenge_method","multiValue":["password"]},{"name":"is_suspicious","boolValue":false}]`},
+		{"login", "login_failure", `[{"name":"login_type","value":"google_password"},{"name":"login_failure_type","value":"login_failure_invalid_password"}]`},
+		{"login", "logout", `[{"name":"login_type","value":"google_password"}]`},
+		{"login", "suspicious_login", `[{"name":"login_type","value":"google_password"},{"name":"is_suspicious","boolValue":true}]`},
+	},
+}
+
+type gActivity struct {
+	ms    int64 // id.time, milliseconds
+	qual  int64 // id.uniqueQualifier
+	event uint8
+	user  uint16
+}
+
+// Activity identifies a generated activity (for tests that compute event ids).
+type Activity struct {
+	Time            string
+	UniqueQualifier int64
+	Application     string
+	Name            string
+}
+
+// ReportsAPI is a mock of the Admin SDK Reports API activities.list and of
+// Google's OAuth token endpoint (JWT-bearer grant, domain-wide delegation).
+type ReportsAPI struct {
+	Customer string
+	Key      *rsa.PublicKey // the service account's public key
+	Faults   Faults
+
+	mu       sync.RWMutex
+	apps     map[string][]gActivity // per application, sorted oldest first
+	qual     int64
+	requests atomic.Int64
+	served   atomic.Int64
+	tokens   sync.Map // access token → subject
+	nTokens  atomic.Int64
+	lastSub  atomic.Value
+}
+
+// NewReportsAPI returns an empty mock for customer, trusting key.
+func NewReportsAPI(customer string, key *rsa.PublicKey) *ReportsAPI {
+	return &ReportsAPI{Customer: customer, Key: key, apps: map[string][]gActivity{}}
+}
+
+// Generate adds n activities of app spread over [from, to).
+func (g *ReportsAPI) Generate(r *rand.Rand, app string, n int, from, to time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	span := to.Sub(from)
+	rows := g.apps[app]
+	for i := range n {
+		g.qual++
+		t := from.Add(time.Duration(float64(span) * float64(i) / float64(n)))
+		rows = append(rows, gActivity{ms: t.UnixMilli(), qual: g.qual, event: uint8(r.IntN(len(googleEvents[app]))), user: uint16(r.IntN(5000))})
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].ms < rows[j].ms })
+	g.apps[app] = rows
+}
+
+// Activities lists the generated activities of app before t.
+func (g *ReportsAPI) Activities(app string, before time.Time) []Activity {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	var out []Activity
+	for _, a := range g.apps[app] {
+		if a.ms < before.UnixMilli() {
+			out = append(out, Activity{Time: formatMillis(a.ms), UniqueQualifier: a.qual, Application: app,
+				Name: googleEvents[app][a.event].name})
+		}
+	}
+	return out
+}
+
+// Requests counts API calls; Served counts activities returned; LastSubject is
+// the subject of the last token minted.
+func (g *ReportsAPI) Requests() int64 { return g.requests.Load() }
+func (g *ReportsAPI) Served() int64   { return g.served.Load() }
+func (g *ReportsAPI) LastSubject() string {
+	s, _ := g.lastSub.Load().(string)
+	return s
+}
+
+func formatMillis(ms int64) string {
+	return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+func (g *ReportsAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/token" {
+		g.token(w, r)
+		return
+	}
+	n := g.requests.Add(1)
+	const prefix = "/admin/reports/v1/activity/users/all/applications/"
+	app, ok := strings.CutPrefix(r.URL.Path, prefix)
+	if !ok || r.Method != http.MethodGet {
+		http.Error(w, "not found", http.StatusNotFound)
+		return
+	}
+	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if _, ok := g.tokens.Load(tok); !ok {
+		googleError(w, http.StatusUnauthorized, "Invalid Credentials", "authError")
+		return
+	}
+	switch g.Faults.pick(n) {
+	case "429":
+		w.Header().Set("Retry-After", "1")
+		googleError(w, http.StatusTooManyRequests, "Quota exceeded", "rateLimitExceeded")
+		return
+	case "503":
+		googleError(w, http.StatusServiceUnavailable, "Backend Error", "backendError")
+		return
+	case "slow":
+		time.Sleep(g.Faults.Slow)
+	}
+	body, err := g.list(app, r)
+	if err != nil {
+		googleError(w, http.StatusBadRequest, err.Error(), "invalid")
+		return
+	}
+	if g.Faults.pick(n) == "truncate" {
+		body = body[:len(body)/2]
+	}
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	_, _ = w.Write(body)
+}
+
+// list answers activities.list: [startTime, endTime), newest first, pageToken
+// as an offset, maxResults up to 1000.
+func (g *ReportsAPI) list(app string, r *http.Request) ([]byte, error) {
+	q := r.URL.Query()
+	if _, ok := googleEvents[app]; !ok {
+		return nil, fmt.Errorf("unknown applicationName %q", app)
+	}
+	start, err := time.Parse(time.RFC3339Nano, q.Get("startTime"))
+	if err != nil {
+		return nil, errors.New("startTime: RFC 3339 required")
+	}
+	end := time.Now()
+	if s := q.Get("endTime"); s != "" {
+		if end, err = time.Parse(time.RFC3339Nano, s); err != nil {
+			return nil, errors.New("endTime: RFC 3339")
+		}
+	}
+	max := 1000
+	if s := q.Get("maxResults"); s != "" {
+		if max, err = strconv.Atoi(s); err != nil || max < 1 || max > 1000 {
+			return nil, errors.New("maxResults: 1 to 1000")
+		}
+	}
+	offset := 0
+	if s := q.Get("pageToken"); s != "" {
+		if offset, err = strconv.Atoi(strings.TrimPrefix(s, "p")); err != nil {
+			return nil, errors.New("invalid pageToken")
+		}
+	}
+	g.mu.RLock()
+	rows := g.apps[app]
+	lo := sort.Search(len(rows), func(i int) bool { return rows[i].ms >= start.UnixMilli() })
+	hi := sort.Search(len(rows), func(i int) bool { return rows[i].ms >= end.UnixMilli() })
+	window := rows[lo:hi]
+	var b strings.Builder
+	b.WriteString(`{"kind":"admin#reports#activities","etag":"\"sim\"","items":[`)
+	count := 0
+	for i := len(window) - 1 - offset; i >= 0 && count < max; i-- { // newest first
+		if count > 0 {
+			b.WriteByte(',')
+		}
+		g.writeActivity(&b, app, window[i])
+		count++
+	}
+	more := offset+count < len(window)
+	g.mu.RUnlock()
+	b.WriteString("]")
+	if more {
+		fmt.Fprintf(&b, `,"nextPageToken":"p%d"`, offset+count)
+	}
+	b.WriteString("}")
+	g.served.Add(int64(count))
+	return []byte(b.String()), nil
+}
+
+func (g *ReportsAPI) writeActivity(b *strings.Builder, app string, a gActivity) {
+	ev := googleEvents[app][a.event]
+	email := fmt.Sprintf("%s.%d@example.com", firstNames[int(a.user)%len(firstNames)], a.user)
+	fmt.Fprintf(b, `{"kind":"admin#reports#activity","id":{"time":%q,"uniqueQualifier":"%d","applicationName":%q,"customerId":%q},`+
+		`"etag":"\"e%d\"","actor":{"callerType":"USER","email":%q,"profileId":"1%020d"},"ownerDomain":"example.com",`+
+		`"ipAddress":"198.51.100.%d","events":[{"type":%q,"name":%q`,
+		formatMillis(a.ms), a.qual, app, g.Customer, a.qual, email, a.user, 1+int(a.user)%250, ev.typ, ev.name)
+	if ev.params != "" {
+		b.WriteString(`,"parameters":`)
+		b.WriteString(ev.params)
+	}
+	b.WriteString("}]}")
+}
+
+// token serves the JWT-bearer grant a service account with domain-wide
+// delegation uses: the assertion must be signed by the key, carry the Reports
+// scope, and name a subject (the admin it impersonates).
+func (g *ReportsAPI) token(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" {
+		tokenError(w, "unsupported_grant_type", "JWT-bearer grant expected")
+		return
+	}
+	claims := jwt.MapClaims{}
+	_, err := jwt.ParseWithClaims(r.PostForm.Get("assertion"), claims, func(*jwt.Token) (any, error) { return g.Key, nil },
+		jwt.WithValidMethods([]string{"RS256"}), jwt.WithExpirationRequired(), jwt.WithIssuedAt())
+	if err != nil {
+		tokenError(w, "invalid_grant", "Invalid JWT Signature: "+err.Error())
+		return
+	}
+	scope, _ := claims["scope"].(string)
+	sub, _ := claims["sub"].(string)
+	if !strings.Contains(scope, ReportsScope) || sub == "" {
+		tokenError(w, "unauthorized_client", "Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.")
+		return
+	}
+	tok := fmt.Sprintf("sim-token-%d", g.nTokens.Add(1))
+	g.tokens.Store(tok, sub)
+	g.lastSub.Store(sub)
+	writeJSON(w, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3600})
+}
+
+func tokenError(w http.ResponseWriter, code, desc string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusBadRequest)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": desc})
+}
+
+func googleError(w http.ResponseWriter, status int, msg, reason string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{
+		"code": status, "message": msg, "errors": []map[string]string{{"message": msg, "domain": "global", "reason": reason}},
+	}})
+}
+
+// WriteServiceAccountKey writes a service-account key file, as the Cloud console
+// downloads it, whose token_uri points at tokenURL.
+func WriteServiceAccountKey(path string, key *rsa.PrivateKey, tokenURL string) error {
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return err
+	}
+	raw, err := json.MarshalIndent(map[string]string{
+		"type": "service_account", "project_id": "authtrail-sim", "private_key_id": "sim-key-1",
+		"private_key":  string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+		"client_email": "authtrail@authtrail-sim.iam.gserviceaccount.com", "client_id": "100000000000000000001",
+		"auth_uri": "https://accounts.google.com/o/oauth2/auth", "token_uri": tokenURL,
+	}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, raw, 0o600)
+}

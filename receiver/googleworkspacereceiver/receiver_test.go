@@ -1,0 +1,200 @@
+package googleworkspacereceiver
+
+import (
+	"context"
+	crand "crypto/rand"
+	"crypto/rsa"
+	"math/rand/v2"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+	reports "google.golang.org/api/admin/reports/v1"
+
+	"github.com/authtrail/authtrail/internal/schema"
+	"github.com/authtrail/authtrail/internal/sources/googleworkspace"
+	"github.com/authtrail/authtrail/internal/sources/sourcetest"
+	"github.com/authtrail/authtrail/internal/vendorsim"
+	"github.com/authtrail/authtrail/receiver/googleworkspacereceiver/internal/metadata"
+)
+
+type env struct {
+	api  *vendorsim.ReportsAPI
+	cfg  *Config
+	sink *consumertest.LogsSink
+}
+
+func newEnv(t *testing.T, perApp int) *env {
+	key, err := rsa.GenerateKey(crand.Reader, 2048)
+	require.NoError(t, err)
+	api := vendorsim.NewReportsAPI("C0sim", &key.PublicKey)
+	now := time.Now()
+	r := rand.New(rand.NewPCG(3, 4))
+	api.Generate(r, "user_accounts", perApp, now.Add(-5*time.Hour), now)
+	api.Generate(r, "login", perApp, now.Add(-5*time.Hour), now)
+	srv := httptest.NewServer(api)
+	t.Cleanup(srv.Close)
+	keyFile := filepath.Join(t.TempDir(), "sa.json")
+	require.NoError(t, vendorsim.WriteServiceAccountKey(keyFile, key, srv.URL+"/token"))
+	cfg := createDefaultConfig().(*Config)
+	cfg.Client.Endpoint = srv.URL
+	cfg.CredentialsFile = keyFile
+	cfg.Subject = "admin@example.com"
+	cfg.CustomerID = "C0sim"
+	cfg.Poll.PollInterval = 50 * time.Millisecond
+	cfg.Poll.Lag = time.Minute
+	cfg.Poll.InitialLookback = 6 * time.Hour
+	cfg.Poll.BackOff.InitialInterval = 10 * time.Millisecond
+	cfg.Poll.BackOff.MaxInterval = 50 * time.Millisecond
+	fast := *cfg
+	fast.Poll.PollInterval = time.Second
+	require.NoError(t, fast.Validate(), "valid but for the test's fast poll interval")
+	return &env{api: api, cfg: cfg, sink: new(consumertest.LogsSink)}
+}
+
+func (e *env) start(t *testing.T, host component.Host) {
+	rcv, err := NewFactory().CreateLogs(context.Background(), receivertest.NewNopSettings(metadata.Type), e.cfg, e.sink)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), host))
+	t.Cleanup(func() { require.NoError(t, rcv.Shutdown(context.Background())) })
+}
+
+// expected computes the event ids the receiver must deliver, from what the mock generated.
+func (e *env) expected() map[string]bool {
+	want := map[string]bool{}
+	for _, app := range e.cfg.Applications {
+		for _, a := range e.api.Activities(app, time.Now().Add(-e.cfg.Poll.Lag)) {
+			id := &reports.ActivityId{Time: a.Time, UniqueQualifier: a.UniqueQualifier, ApplicationName: app, CustomerId: "C0sim"}
+			want[googleworkspace.EventID(id, 0, a.Name)] = true
+		}
+	}
+	return want
+}
+
+func (e *env) delivered() map[string]int {
+	out := map[string]int{}
+	for _, ld := range e.sink.AllLogs() {
+		for _, lr := range sourcetest.Records(ld) {
+			out[sourcetest.Attr(lr, schema.AttrEventID)]++
+		}
+	}
+	return out
+}
+
+func (e *env) waitAll(t *testing.T) {
+	want := e.expected()
+	require.Eventually(t, func() bool { return len(e.delivered()) >= len(want) }, 20*time.Second, 10*time.Millisecond,
+		"want %d events", len(want))
+	time.Sleep(150 * time.Millisecond)
+	got := e.delivered()
+	for id := range want {
+		assert.Equal(t, 1, got[id], id)
+	}
+	assert.Len(t, got, len(want))
+}
+
+func TestPollsBothApplicationsOnce(t *testing.T) {
+	e := newEnv(t, 2500)
+	e.start(t, componenttest.NewNopHost())
+	e.waitAll(t)
+	assert.Equal(t, "admin@example.com", e.api.LastSubject(), "tokens impersonate the subject")
+	apps := map[string]bool{}
+	for _, ld := range e.sink.AllLogs() {
+		sourcetest.CheckLogs(t, ld)
+		for _, lr := range sourcetest.Records(ld) {
+			apps[sourcetest.Attr(lr, schema.AttrEventDataset)] = true
+		}
+		assert.Equal(t, "C0sim", ld.ResourceLogs().At(0).Resource().Attributes().AsRaw()["organization.id"])
+	}
+	assert.Equal(t, map[string]bool{"google_workspace.user_accounts": true, "google_workspace.login": true}, apps)
+}
+
+func TestFaultModes(t *testing.T) {
+	for name, f := range map[string]vendorsim.Faults{
+		"429":       {RateLimitEvery: 3},
+		"503":       {UnavailableEvery: 3},
+		"truncated": {TruncateEvery: 3},
+		"slow":      {SlowEvery: 2, Slow: 30 * time.Millisecond},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, 600)
+			e.cfg.PageSize = 100
+			e.api.Faults = f
+			e.start(t, componenttest.NewNopHost())
+			e.waitAll(t)
+		})
+	}
+}
+
+func TestRefusedServiceAccountIsPermanent(t *testing.T) {
+	e := newEnv(t, 10)
+	other, err := rsa.GenerateKey(crand.Reader, 2048)
+	require.NoError(t, err)
+	e.api.Key = &other.PublicKey // Google no longer trusts the key
+	var mu sync.Mutex
+	var errs []string
+	host := &statusHost{report: func(ev *componentstatus.Event) {
+		if ev.Status() == componentstatus.StatusPermanentError {
+			mu.Lock()
+			errs = append(errs, ev.Err().Error())
+			mu.Unlock()
+		}
+	}}
+	e.start(t, host)
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(errs) > 0 }, 10*time.Second, 10*time.Millisecond)
+	mu.Lock()
+	assert.Contains(t, errs[0], "Google refused to mint a token")
+	mu.Unlock()
+	assert.Zero(t, e.sink.LogRecordCount())
+}
+
+type statusHost struct{ report func(*componentstatus.Event) }
+
+func (*statusHost) GetExtensions() map[component.ID]component.Component { return nil }
+func (h *statusHost) Report(ev *componentstatus.Event)                   { h.report(ev) }
+
+func TestLoadAndValidate(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	load := func(name string) *Config {
+		sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
+		require.NoError(t, err)
+		cfg := createDefaultConfig().(*Config)
+		require.NoError(t, sub.Unmarshal(cfg))
+		return cfg
+	}
+	def := load("")
+	require.NoError(t, confmap.Validate(def))
+	assert.Equal(t, []string{"user_accounts", "login"}, def.Applications)
+	assert.Equal(t, "my_customer", def.CustomerID)
+	assert.Equal(t, int64(1000), def.PageSize)
+	assert.Equal(t, 5*time.Minute, def.Poll.PollInterval)
+	assert.Equal(t, 10*time.Minute, def.Poll.Lag)
+
+	full := load("full")
+	require.NoError(t, confmap.Validate(full))
+	assert.Equal(t, []string{"user_accounts", "login", "admin"}, full.Applications)
+	assert.Equal(t, "C03az79cb", full.CustomerID)
+	assert.Equal(t, int64(500), full.PageSize)
+	assert.Equal(t, "http://proxy.internal:8080/", full.Client.Endpoint)
+
+	for name, msg := range map[string]string{
+		"nosubject": "subject:", "toolong": "initial_lookback: the vendor keeps", "badpage": "page_size", "badapp": "applications:",
+	} {
+		err := confmap.Validate(load(name))
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), msg, name)
+	}
+	assert.NotEqual(t, def.fingerprint("login"), def.fingerprint("user_accounts"), "one stream per application")
+}
