@@ -15,7 +15,7 @@ STABLE_VERSION := v1.67.0
 # Seconds of fuzzing per decoder in `make test`.
 FUZZTIME ?= 10s
 
-COMPONENTS := internal/webhook internal/poll receiver/vgsreceiver receiver/asgardeoreceiver receiver/authgearreceiver
+COMPONENTS := internal/webhook internal/poll receiver/vgsreceiver receiver/asgardeoreceiver receiver/authgearreceiver receiver/googleworkspacereceiver
 DECODERS := ./internal/sources/vgs ./internal/sources/asgardeo ./internal/sources/authgear ./internal/sources/googleworkspace
 
 .PHONY: all
@@ -49,21 +49,23 @@ generate: $(MDATAGEN)
 .PHONY: run
 run: otelcol sim
 	@mkdir -p tmp
-	$(SIM) keygen -out tmp/authgear-admin-key.pem
+	$(SIM) keygen -out tmp/authgear-admin-key.pem -google-out tmp/google-service-account.json
 	$(OTELCOL) --config examples/local/config.yaml
 
 # Feeds `make run` (in another terminal): every documented webhook sample and
 # generated ones, signed as the vendors sign them, and a mock Authgear Admin API
-# (with a 200-row backlog and new rows each second) for DEMO_SECONDS.
+# and Google Reports API (200-row backlogs; new Authgear rows each second) for
+# DEMO_SECONDS.
 DEMO_SECONDS ?= 30
 .PHONY: demo
 demo: sim
 	@mkdir -p tmp
-	$(SIM) serve -authgear 127.0.0.1:8470 -authgear-key tmp/authgear-admin-key.pem -backlog 200 -backlog-span 6h -rate 1 & \
+	$(SIM) serve -authgear 127.0.0.1:8470 -authgear-key tmp/authgear-admin-key.pem \
+	  -google 127.0.0.1:8471 -google-key tmp/google-service-account.json -backlog 200 -backlog-span 6h -rate 1 & \
 	  pid=$$!; trap "kill $$pid" EXIT; \
 	  $(SIM) send -vendor asgardeo -secret local-dev-secret -samples testdata/asgardeo -count 20 && \
 	  $(SIM) send -vendor vgs -token-header X-Authtrail-Token -token local-dev-token -samples testdata/vgs -count 20 && \
-	  echo "serving the mock Authgear API for $(DEMO_SECONDS)s; the collector polls it" && sleep $(DEMO_SECONDS)
+	  echo "serving the mock Authgear and Google APIs for $(DEMO_SECONDS)s; the collector polls them" && sleep $(DEMO_SECONDS)
 
 # --- test --------------------------------------------------------------------------
 .PHONY: test

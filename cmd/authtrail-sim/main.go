@@ -21,7 +21,7 @@ const usage = `usage: authtrail-sim <command> [flags]
 
 commands:
   send    send signed vendor webhooks to a running collector
-  serve   serve mock vendor APIs (Authgear Admin GraphQL) for the polling receivers
+  serve   serve mock vendor APIs (Authgear Admin GraphQL, Google Reports) for the polling receivers
   keygen  create the Admin API key the collector and "serve" share, if missing
   help    show this help
 

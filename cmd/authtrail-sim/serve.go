@@ -23,6 +23,9 @@ import (
 )
 
 type serveOptions struct {
+	googleAddr   string
+	googleKey    string
+	customer     string
 	authgearAddr string
 	keyOut       string
 	project      string
@@ -41,7 +44,10 @@ func parseServe(args []string) (serveOptions, error) {
 	fs.StringVar(&o.keyOut, "authgear-key", "tmp/authgear-admin-key.pem", "the Admin API private key the collector signs with; created if missing")
 	fs.StringVar(&o.project, "authgear-project", "simapp", "Authgear project id (the JWT audience)")
 	fs.StringVar(&o.keyID, "authgear-key-id", "sim-key", "Admin API key id (the JWT kid)")
-	fs.IntVar(&o.backlog, "backlog", 2000, "audit rows already in the log when the sim starts")
+	fs.StringVar(&o.googleAddr, "google", "", "address of the mock Google Reports API and token endpoint (off when empty)")
+	fs.StringVar(&o.googleKey, "google-key", "tmp/google-service-account.json", "the service-account key file the collector uses; created if missing")
+	fs.StringVar(&o.customer, "google-customer", "C0sim", "Workspace customer id")
+	fs.IntVar(&o.backlog, "backlog", 2000, "audit rows (per Google application) already in the log when the sim starts")
 	fs.DurationVar(&o.span, "backlog-span", 12*time.Hour, "the backlog spreads over this much time before now")
 	fs.Float64Var(&o.rate, "rate", 2, "new audit rows per second while serving")
 	fs.IntVar(&o.faults.RateLimitEvery, "fault-429-every", 0, "answer every Nth request with 429 + Retry-After")
@@ -76,6 +82,15 @@ func runServe(args []string, out io.Writer) error {
 
 	mux := http.NewServeMux()
 	mux.Handle("/_api/admin/graphql", api)
+	var google *vendorsim.ReportsAPI
+	if o.googleAddr != "" {
+		if google, err = startGoogle(o, r, now); err != nil {
+			return err
+		}
+		mux.HandleFunc("GET /sim/stats/google", func(w http.ResponseWriter, _ *http.Request) {
+			writeJSONReply(w, map[string]int64{"google_requests": google.Requests(), "google_activities_served": google.Served()})
+		})
+	}
 	mux.HandleFunc("GET /sim/authgear/ids", func(w http.ResponseWriter, req *http.Request) {
 		before := time.Now()
 		if s := req.URL.Query().Get("before"); s != "" {
@@ -100,6 +115,12 @@ func runServe(args []string, out io.Writer) error {
 		writeJSONReply(w, map[string]int64{"authgear_requests": api.Requests(), "authgear_rows_served": api.Served()})
 	})
 	srv := &http.Server{Addr: o.authgearAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	if google != nil {
+		gsrv := &http.Server{Addr: o.googleAddr, Handler: google, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = gsrv.ListenAndServe() }()
+		defer gsrv.Close()
+		fmt.Fprintf(out, "mock Google Reports API on http://%s (customer %s, service account key in %s)\n", o.googleAddr, o.customer, o.googleKey)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -134,6 +155,57 @@ func runServe(args []string, out io.Writer) error {
 	return nil
 }
 
+// startGoogle prepares the mock Reports API: its service-account key (created
+// if missing, token_uri pointing at the mock) and a backlog per application.
+func startGoogle(o serveOptions, r *mrand.Rand, now time.Time) (*vendorsim.ReportsAPI, error) {
+	key, err := loadOrCreateGoogleKey(o.googleKey, "http://"+o.googleAddr+"/token")
+	if err != nil {
+		return nil, err
+	}
+	g := vendorsim.NewReportsAPI(o.customer, &key.PublicKey)
+	g.Faults = o.faults
+	for _, app := range []string{"user_accounts", "login"} {
+		g.Generate(r, app, o.backlog, now.Add(-o.span), now)
+	}
+	return g, nil
+}
+
+func loadOrCreateGoogleKey(path, tokenURL string) (*rsa.PrivateKey, error) {
+	if b, err := os.ReadFile(path); err == nil {
+		var f struct {
+			PrivateKey string `json:"private_key"`
+			TokenURI   string `json:"token_uri"`
+		}
+		if err := json.Unmarshal(b, &f); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		block, _ := pem.Decode([]byte(f.PrivateKey))
+		if block == nil {
+			return nil, fmt.Errorf("%s: private_key is not PEM", path)
+		}
+		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		key, ok := k.(*rsa.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("%s: not an RSA key", path)
+		}
+		if f.TokenURI == tokenURL {
+			return key, nil
+		}
+		return key, vendorsim.WriteServiceAccountKey(path, key, tokenURL)
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dirOf(path), 0o755); err != nil {
+		return nil, err
+	}
+	return key, vendorsim.WriteServiceAccountKey(path, key, tokenURL)
+}
+
 // loadOrCreateKey reads the PEM key at path, or writes a new RSA key there.
 func loadOrCreateKey(path string) (*rsa.PrivateKey, error) {
 	if b, err := os.ReadFile(path); err == nil {
@@ -161,7 +233,9 @@ func loadOrCreateKey(path string) (*rsa.PrivateKey, error) {
 // runKeygen makes sure an Admin API key exists at -out (for `make run`).
 func runKeygen(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
-	path := fs.String("out", "tmp/authgear-admin-key.pem", "where the key is (created if missing)")
+	path := fs.String("out", "tmp/authgear-admin-key.pem", "where the Authgear key is (created if missing)")
+	google := fs.String("google-out", "", "where the Google service-account key is (created if missing; off when empty)")
+	tokenURL := fs.String("google-token-url", "http://127.0.0.1:8471/token", "token_uri written into the Google key")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -169,6 +243,12 @@ func runKeygen(args []string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(out, "Authgear Admin API key:", *path)
+	if *google != "" {
+		if _, err := loadOrCreateGoogleKey(*google, *tokenURL); err != nil {
+			return err
+		}
+		fmt.Fprintln(out, "Google service-account key:", *google)
+	}
 	return nil
 }
 

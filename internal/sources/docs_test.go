@@ -14,6 +14,7 @@ import (
 	"github.com/authtrail/authtrail/internal/schema"
 	"github.com/authtrail/authtrail/internal/sources/asgardeo"
 	"github.com/authtrail/authtrail/internal/sources/authgear"
+	"github.com/authtrail/authtrail/internal/sources/googleworkspace"
 	"github.com/authtrail/authtrail/internal/sources/sourcetest"
 	"github.com/authtrail/authtrail/internal/sources/vgs"
 )
@@ -31,6 +32,7 @@ func TestSchemaDocMatchesCode(t *testing.T) {
 		"vgs":        mappingTable(vgs.Mappings()),
 		"asgardeo":   mappingTable(asgardeo.Mappings()),
 		"authgear":   mappingTable(authgear.Mappings()),
+		"google":     mappingTable(googleworkspace.Mappings()),
 	}
 	want := doc
 	for name, table := range sections {

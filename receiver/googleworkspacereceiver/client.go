@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
-	"google.golang.org/api/googleapi"
 	reports "google.golang.org/api/admin/reports/v1"
+	"google.golang.org/api/googleapi"
 
 	"github.com/authtrail/authtrail/internal/poll"
 	"github.com/authtrail/authtrail/internal/sources"

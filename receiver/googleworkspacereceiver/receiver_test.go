@@ -162,7 +162,7 @@ func TestRefusedServiceAccountIsPermanent(t *testing.T) {
 type statusHost struct{ report func(*componentstatus.Event) }
 
 func (*statusHost) GetExtensions() map[component.ID]component.Component { return nil }
-func (h *statusHost) Report(ev *componentstatus.Event)                   { h.report(ev) }
+func (h *statusHost) Report(ev *componentstatus.Event)                  { h.report(ev) }
 
 func TestLoadAndValidate(t *testing.T) {
 	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
