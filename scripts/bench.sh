@@ -59,25 +59,36 @@ PY
 done
 
 want catchup || exit 0
-echo "== catch-up: authgear receiver reading a ${BACKLOG:=1000000}-row backlog from authtrail-sim serve -> nop exporter"
+catchup() { # $1 = receiver, $2 = config, $3 = rows in all
+  local receiver=$1 config=$2 rows=$3
+  local t0 t1 rss
+  t0=$(date +%s.%N)
+  "$BIN/otelcol-authtrail" --config "$config" > "tmp/bench-$receiver-collector.log" 2>&1 &
+  collector_pid=$!
+  while [ "$(accepted "$receiver")" -lt "$rows" ]; do
+    sleep 0.5
+    kill -0 "$collector_pid" 2>/dev/null || { echo "collector exited"; exit 1; }
+  done
+  t1=$(date +%s.%N)
+  rss=$(awk '/VmHWM/ {print $2}' "/proc/$collector_pid/status")
+  python3 -c "n=$rows; s=$t1-$t0; print(f'  $receiver: {n} events in {s:.1f}s = {n/s:.0f} events/s (from collector start), collector peak RSS {$rss/1024:.0f} MB')"
+  stop
+}
+accepted() {
+  curl -sf http://127.0.0.1:18888/metrics 2>/dev/null |
+    awk -v r="receiver=\"$1\"" 'index($0, "otelcol_receiver_accepted_log_records") == 1 && index($0, r) {s += $NF} END {printf "%d", s}'
+}
+
+BACKLOG=${BACKLOG:-1000000}
+echo "== catch-up: a $BACKLOG-event backlog from authtrail-sim serve -> nop exporter (sim and collector share the cores)"
 "$BIN/authtrail-sim" serve -authgear 127.0.0.1:18470 -authgear-key tmp/bench-authgear-key.pem \
-  -backlog "$BACKLOG" -backlog-span 23h -rate 0 > tmp/bench-sim.log 2>&1 &
+  -google 127.0.0.1:18471 -google-key tmp/bench-google-sa.json \
+  -backlog $((BACKLOG / 2)) -backlog-span 23h -rate 0 > tmp/bench-sim.log 2>&1 &
 sim_pid=$!
 trap 'stop; kill $sim_pid 2>/dev/null || true' EXIT
 for _ in $(seq 600); do curl -sf http://127.0.0.1:18470/sim/stats >/dev/null && break; sleep 0.1; done
-accepted() {
-  curl -sf http://127.0.0.1:18888/metrics 2>/dev/null |
-    awk '/^otelcol_receiver_accepted_log_records(_total)?\{.*receiver="authgear"/ {s += $NF} END {printf "%d", s}'
-}
-t0=$(date +%s.%N)
-"$BIN/otelcol-authtrail" --config examples/bench/poll.yaml > tmp/bench-poll-collector.log 2>&1 &
-collector_pid=$!
-while [ "$(accepted)" -lt "$BACKLOG" ]; do
-  sleep 0.5
-  kill -0 "$collector_pid" 2>/dev/null || { echo "collector exited"; exit 1; }
-done
-t1=$(date +%s.%N)
-rss=$(awk '/VmHWM/ {print $2}' "/proc/$collector_pid/status")
-python3 -c "import sys; n=$BACKLOG; s=$t1-$t0; print(f'  authgear: {n} events in {s:.1f}s = {n/s:.0f} events/s (from collector start), collector peak RSS {$rss/1024:.0f} MB')"
+# Authgear gets one backlog of BACKLOG/2 rows; Google one per application.
+catchup google_workspace examples/bench/poll-google.yaml "$BACKLOG"
+echo "  sim: $(curl -sf http://127.0.0.1:18470/sim/stats/google)"
+catchup authgear examples/bench/poll.yaml $((BACKLOG / 2))
 echo "  sim: $(curl -sf http://127.0.0.1:18470/sim/stats)"
-stop

@@ -206,10 +206,28 @@ func (p *Poller) pass(ctx context.Context) (caughtUp bool, err error) {
 	caughtUp = horizon.Sub(w.End) < p.cfg.PollInterval
 	keepFrom := w.End.Add(-p.cfg.Overlap).UnixNano() // ids that can reappear next pass
 
+	// The next page is fetched while the current one is delivered: the vendor
+	// renders while the pipeline consumes. Only a delivered page moves the
+	// checkpoint, so a prefetched page that is never delivered is read again.
+	// A prefetch still in flight when the pass ends is cancelled and awaited.
+	fetchCtx, cancel := context.WithCancel(ctx)
+	var pending <-chan fetched
+	defer func() {
+		cancel()
+		if pending != nil {
+			<-pending
+		}
+	}()
+	pending = p.prefetch(fetchCtx, w, cp.Pass.Cursor)
 	for {
-		page, err := p.fetch(ctx, w, cp.Pass.Cursor)
-		if err != nil {
-			return false, err
+		res := <-pending
+		pending = nil
+		if res.err != nil {
+			return false, res.err
+		}
+		page := res.page
+		if page.Next != "" {
+			pending = p.prefetch(fetchCtx, w, page.Next)
 		}
 		fresh, seen := p.dedupe(page.Logs, cp.Pass.Previous)
 		// A fetched page is delivered and checkpointed even when shutdown begins
@@ -255,6 +273,21 @@ func (p *Poller) pass(ctx context.Context) (caughtUp bool, err error) {
 			return false, ctx.Err()
 		}
 	}
+}
+
+type fetched struct {
+	page Page
+	err  error
+}
+
+// prefetch fetches the page at cursor in the background.
+func (p *Poller) prefetch(ctx context.Context, w Window, cursor string) <-chan fetched {
+	ch := make(chan fetched, 1)
+	go func() {
+		page, err := p.fetch(ctx, w, cursor)
+		ch <- fetched{page, err}
+	}()
+	return ch
 }
 
 // dedupe drops records whose event.id was already delivered (the overlap, or a
