@@ -179,17 +179,9 @@ func loadOrCreateGoogleKey(path, tokenURL string) (*rsa.PrivateKey, error) {
 		if err := json.Unmarshal(b, &f); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		block, _ := pem.Decode([]byte(f.PrivateKey))
-		if block == nil {
-			return nil, fmt.Errorf("%s: private_key is not PEM", path)
-		}
-		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		key, err := parseRSAKey([]byte(f.PrivateKey), path)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		key, ok := k.(*rsa.PrivateKey)
-		if !ok {
-			return nil, fmt.Errorf("%s: not an RSA key", path)
+			return nil, err
 		}
 		if f.TokenURI == tokenURL {
 			return key, nil
@@ -209,19 +201,7 @@ func loadOrCreateGoogleKey(path, tokenURL string) (*rsa.PrivateKey, error) {
 // loadOrCreateKey reads the PEM key at path, or writes a new RSA key there.
 func loadOrCreateKey(path string) (*rsa.PrivateKey, error) {
 	if b, err := os.ReadFile(path); err == nil {
-		block, _ := pem.Decode(b)
-		if block == nil {
-			return nil, fmt.Errorf("%s: not a PEM file", path)
-		}
-		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		key, ok := k.(*rsa.PrivateKey)
-		if !ok {
-			return nil, fmt.Errorf("%s: not an RSA key", path)
-		}
-		return key, nil
+		return parseRSAKey(b, path)
 	}
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -250,6 +230,23 @@ func runKeygen(args []string, out io.Writer) error {
 		fmt.Fprintln(out, "Google service-account key:", *google)
 	}
 	return nil
+}
+
+// parseRSAKey reads a PKCS #8 RSA private key in PEM; from names it in errors.
+func parseRSAKey(pemBytes []byte, from string) (*rsa.PrivateKey, error) {
+	block, _ := pem.Decode(pemBytes)
+	if block == nil {
+		return nil, fmt.Errorf("%s: not a PEM key", from)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", from, err)
+	}
+	key, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("%s: not an RSA key", from)
+	}
+	return key, nil
 }
 
 func writeKey(path string, key *rsa.PrivateKey) error {

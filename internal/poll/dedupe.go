@@ -33,23 +33,13 @@ func (s *sharedStream) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 		t  time.Time
 	}
 	var delivered []seen
-	rls := ld.ResourceLogs()
-	for i := 0; i < rls.Len(); i++ {
-		sls := rls.At(i).ScopeLogs()
-		for j := 0; j < sls.Len(); j++ {
-			sls.At(j).LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
-				v, ok := lr.Attributes().Get(schema.AttrEventID)
-				if !ok {
-					return false
-				}
-				if s.p.Seen(v.Str()) {
-					return true
-				}
-				delivered = append(delivered, seen{v.Str(), lr.Timestamp().AsTime()})
-				return false
-			})
+	removeByEventID(ld, func(id string, lr plog.LogRecord) bool {
+		if s.p.Seen(id) {
+			return true
 		}
-	}
+		delivered = append(delivered, seen{id, lr.Timestamp().AsTime()})
+		return false
+	})
 	if ld.LogRecordCount() == 0 {
 		return nil
 	}
@@ -60,4 +50,19 @@ func (s *sharedStream) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 		s.p.Remember(d.id, d.t)
 	}
 	return nil
+}
+
+// removeByEventID drops the records for which drop returns true; records
+// without an event.id are kept.
+func removeByEventID(ld plog.Logs, drop func(id string, lr plog.LogRecord) bool) {
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		sls := rls.At(i).ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			sls.At(j).LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
+				v, ok := lr.Attributes().Get(schema.AttrEventID)
+				return ok && drop(v.Str(), lr)
+			})
+		}
+	}
 }

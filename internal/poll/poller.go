@@ -20,7 +20,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/authtrail/authtrail/internal/poll/internal/metadata"
-	"github.com/authtrail/authtrail/internal/schema"
 )
 
 // Settings is what a receiver hands the loop besides its configuration.
@@ -302,29 +301,18 @@ func (p *Poller) dedupe(ld plog.Logs, previous []string) (fresh map[string]int64
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	rls := ld.ResourceLogs()
-	for i := 0; i < rls.Len(); i++ {
-		sls := rls.At(i).ScopeLogs()
-		for j := 0; j < sls.Len(); j++ {
-			sls.At(j).LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
-				v, ok := lr.Attributes().Get(schema.AttrEventID)
-				if !ok {
-					return false
-				}
-				id := v.Str()
-				seen = append(seen, id)
-				_, inPrev := prev[id]
-				_, inRecent := p.cp.Recent[id]
-				_, inPage := fresh[id]
-				if inPrev || inRecent || inPage {
-					dropped++
-					return true
-				}
-				fresh[id] = int64(lr.Timestamp())
-				return false
-			})
+	removeByEventID(ld, func(id string, lr plog.LogRecord) bool {
+		seen = append(seen, id)
+		_, inPrev := prev[id]
+		_, inRecent := p.cp.Recent[id]
+		_, inPage := fresh[id]
+		if inPrev || inRecent || inPage {
+			dropped++
+			return true
 		}
-	}
+		fresh[id] = int64(lr.Timestamp())
+		return false
+	})
 	if dropped > 0 {
 		p.tb.AuthtrailPollDuplicatesDropped.Add(context.Background(), dropped, p.attrs)
 	}

@@ -252,7 +252,9 @@ func TestLateEventInsideOverlapIsDeliveredOnce(t *testing.T) {
 	p := h.start(t, testConfig(), "fp")
 	defer func() { require.NoError(t, p.Shutdown(context.Background())) }()
 	h.waitDelivered(t, h.eligible())
-	require.Eventually(t, func() bool { return !p.Watermark().IsZero() }, 5*time.Second, 5*time.Millisecond)
+	// Caught up: the watermark is at the horizon (the clock stands still here).
+	horizon := h.clock.Now().Add(-10 * time.Minute)
+	require.Eventually(t, func() bool { return p.Watermark().Equal(horizon) }, 5*time.Second, 5*time.Millisecond)
 	wm := p.Watermark()
 	// An event that the vendor indexes late, timestamped just behind the watermark.
 	h.api.add("late", wm.Add(-time.Minute))

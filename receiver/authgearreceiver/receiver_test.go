@@ -75,15 +75,7 @@ func (e *env) start(t *testing.T) {
 }
 
 // delivered counts records per event id.
-func (e *env) delivered() map[string]int {
-	out := map[string]int{}
-	for _, ld := range e.sink.AllLogs() {
-		for _, lr := range sourcetest.Records(ld) {
-			out[sourcetest.Attr(lr, schema.AttrEventID)]++
-		}
-	}
-	return out
-}
+func (e *env) delivered() map[string]int { return sourcetest.CountByEventID(e.sink.AllLogs()) }
 
 func (e *env) waitAll(t *testing.T) {
 	t.Helper()

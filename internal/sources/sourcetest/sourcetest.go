@@ -265,3 +265,14 @@ func Attr(lr plog.LogRecord, k string) string {
 	}
 	return v.AsString()
 }
+
+// CountByEventID counts the records of every batch per event.id.
+func CountByEventID(batches []plog.Logs) map[string]int {
+	out := map[string]int{}
+	for _, ld := range batches {
+		for _, lr := range Records(ld) {
+			out[Attr(lr, schema.AttrEventID)]++
+		}
+	}
+	return out
+}
