@@ -64,6 +64,7 @@ func parseServe(args []string) (serveOptions, error) {
 //
 //	GET  /sim/authgear/ids?before=<unix>  ids of every row created before that time
 //	POST /sim/authgear/late?ago=<dur>     insert a row created <dur> ago; returns its id
+//	POST /sim/google/late?app=<a>&ago=<d> insert a Google activity <d> ago; returns it
 //	GET  /sim/stats                       requests served
 func runServe(args []string, out io.Writer) error {
 	o, err := parseServe(args)
@@ -87,6 +88,15 @@ func runServe(args []string, out io.Writer) error {
 		if google, err = startGoogle(o, r, now); err != nil {
 			return err
 		}
+		mux.HandleFunc("POST /sim/google/late", func(w http.ResponseWriter, req *http.Request) {
+			ago, err := time.ParseDuration(req.URL.Query().Get("ago"))
+			app := req.URL.Query().Get("app")
+			if err != nil || (app != "user_accounts" && app != "login") {
+				http.Error(w, "want app=user_accounts|login and ago=<duration>", http.StatusBadRequest)
+				return
+			}
+			writeJSONReply(w, google.Insert(app, time.Now().Add(-ago)))
+		})
 		mux.HandleFunc("GET /sim/stats/google", func(w http.ResponseWriter, _ *http.Request) {
 			writeJSONReply(w, map[string]int64{"google_requests": google.Requests(), "google_activities_served": google.Served()})
 		})

@@ -93,6 +93,19 @@ func (g *ReportsAPI) Generate(r *rand.Rand, app string, n int, from, to time.Tim
 	g.apps[app] = rows
 }
 
+// Insert adds one activity of app at t, as Google shows an event late (behind a
+// window already read), and returns it.
+func (g *ReportsAPI) Insert(app string, t time.Time) Activity {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.qual++
+	a := gActivity{ms: t.UnixMilli(), qual: g.qual}
+	rows := append(g.apps[app], a)
+	sort.Slice(rows, func(i, j int) bool { return rows[i].ms < rows[j].ms })
+	g.apps[app] = rows
+	return Activity{Time: formatMillis(a.ms), UniqueQualifier: a.qual, Application: app, Name: googleEvents[app][0].name}
+}
+
 // Activities lists the generated activities of app before t.
 func (g *ReportsAPI) Activities(app string, before time.Time) []Activity {
 	g.mu.RLock()

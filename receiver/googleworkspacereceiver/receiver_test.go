@@ -112,6 +112,19 @@ func TestPollsBothApplicationsOnce(t *testing.T) {
 	assert.Equal(t, map[string]bool{"google_workspace.user_accounts": true, "google_workspace.login": true}, apps)
 }
 
+func TestLateActivityInsideTheOverlap(t *testing.T) {
+	e := newEnv(t, 300)
+	e.start(t, componenttest.NewNopHost())
+	e.waitAll(t)
+	// Google shows an activity late: behind the window already read, inside the overlap.
+	a := e.api.Insert("login", time.Now().Add(-e.cfg.Poll.Lag-30*time.Second))
+	id := googleworkspace.EventID(&reports.ActivityId{Time: a.Time, UniqueQualifier: a.UniqueQualifier,
+		ApplicationName: "login", CustomerId: "C0sim"}, 0, a.Name)
+	require.Eventually(t, func() bool { return e.delivered()[id] == 1 }, 10*time.Second, 10*time.Millisecond)
+	time.Sleep(150 * time.Millisecond)
+	assert.Equal(t, 1, e.delivered()[id])
+}
+
 func TestFaultModes(t *testing.T) {
 	for name, f := range map[string]vendorsim.Faults{
 		"429":       {RateLimitEvery: 3},
