@@ -16,7 +16,7 @@ STABLE_VERSION := v1.67.0
 FUZZTIME ?= 10s
 
 COMPONENTS := internal/webhook internal/poll receiver/vgsreceiver receiver/asgardeoreceiver receiver/authgearreceiver receiver/googleworkspacereceiver
-DECODERS := ./internal/sources/vgs ./internal/sources/asgardeo ./internal/sources/authgear ./internal/sources/googleworkspace
+DECODERS := ./internal/sources/vgs ./internal/sources/asgardeo ./internal/sources/authgear ./internal/sources/googleworkspace ./internal/sources/fillout
 
 .PHONY: all
 all: otelcol sim

@@ -14,6 +14,7 @@ import (
 	"github.com/authtrail/authtrail/internal/schema"
 	"github.com/authtrail/authtrail/internal/sources/asgardeo"
 	"github.com/authtrail/authtrail/internal/sources/authgear"
+	"github.com/authtrail/authtrail/internal/sources/fillout"
 	"github.com/authtrail/authtrail/internal/sources/googleworkspace"
 	"github.com/authtrail/authtrail/internal/sources/sourcetest"
 	"github.com/authtrail/authtrail/internal/sources/vgs"
@@ -33,6 +34,7 @@ func TestSchemaDocMatchesCode(t *testing.T) {
 		"asgardeo":   mappingTable(asgardeo.Mappings()),
 		"authgear":   mappingTable(authgear.Mappings()),
 		"google":     mappingTable(googleworkspace.Mappings()),
+		"fillout":    mappingTable(fillout.Mappings()),
 	}
 	want := doc
 	for name, table := range sections {

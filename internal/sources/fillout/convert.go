@@ -1,0 +1,253 @@
+// Package fillout maps Fillout audit-log entries (seed 001) to the authtrail
+// schema. Pure functions, no I/O.
+//
+// Fillout shows its audit log in its app only: it publishes no API, webhook or
+// export for it. authtrail therefore defines the JSON shape it accepts (for
+// entries replayed from an export, through the filelog receiver and the identity
+// processor): {"id", "timestamp", "event", "outcome", "actor": {"id", "email",
+// "name", "role", "type"}, "organization": {"id", "name"}, "ip_address",
+// "user_agent", "payload": {"target": {"type", "id", "name"}, "email", "from",
+// "to", "changes", "method", "reason", "enabled", "added", "removed"}}. The
+// payload keys are the ones Fillout documents; "type"/"action" are accepted for
+// "event", "created_at"/"time" for "timestamp", and payload keys at the top level.
+package fillout // import "github.com/authtrail/authtrail/internal/sources/fillout"
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/valyala/fastjson"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/authtrail/authtrail/internal/schema"
+	"github.com/authtrail/authtrail/internal/sources"
+	"github.com/authtrail/authtrail/internal/sources/vjson"
+)
+
+const (
+	// Vendor is the service.name and event.provider of Fillout records.
+	Vendor    = "fillout"
+	namespace = "fillout"
+	dataset   = "fillout.audit"
+)
+
+var errNoEvent = errors.New(`missing string field "event" (or "type", "action")`)
+
+var consumed = vjson.Skip{
+	"id": nil, "event": nil, "type": nil, "action": nil, "timestamp": nil, "created_at": nil, "time": nil,
+	"outcome": nil, "actor": nil, "organization": nil, "ip_address": nil, "user_agent": nil,
+	"payload": {"target": nil, "email": nil, "from": nil, "to": nil, "method": nil, "reason": nil,
+		"enabled": nil, "added": nil, "removed": nil},
+	"target": nil, "email": nil, "from": nil, "to": nil, "method": nil, "reason": nil,
+	"enabled": nil, "added": nil, "removed": nil,
+}
+
+// failureReasons classifies a login failure reason into error.type, first match wins.
+var failureReasons = []struct{ contains, errorType string }{
+	{"password", schema.ErrInvalidCredentials},
+	{"credential", schema.ErrInvalidCredentials},
+	{"not found", schema.ErrUserNotFound},
+	{"not_found", schema.ErrUserNotFound},
+	{"no account", schema.ErrUserNotFound},
+	{"mfa", schema.ErrMFAFailed},
+	{"two-factor", schema.ErrMFAFailed},
+	{"disabled", schema.ErrAccountDisabled},
+	{"locked", schema.ErrAccountLocked},
+}
+
+// Decode converts one audit-log entry (a JSON object) into one record.
+func Decode(raw []byte, opts sources.Options) (plog.Logs, error) {
+	doc, obj, err := vjson.ParseObject(raw, "audit-log entry")
+	if err != nil {
+		return plog.Logs{}, err
+	}
+	defer doc.Release()
+	root := doc.Root
+	code := first(root, "event", "type", "action")
+	if code == "" {
+		return plog.Logs{}, errNoEvent
+	}
+	e := schema.Event{Code: code, ID: vjson.Str(root, "id"), Dataset: dataset,
+		ClientAddress: vjson.Str(root, "ip_address"), UserAgent: vjson.Str(root, "user_agent")}
+	for _, k := range []string{"timestamp", "created_at", "time"} {
+		if root.Get(k) != nil {
+			if e.Time, err = vjson.RFC3339(root, k); err != nil {
+				return plog.Logs{}, fmt.Errorf("field %q: %w", k, err)
+			}
+			break
+		}
+	}
+	if opts.IncludeOriginal {
+		e.Original = string(raw)
+	}
+	payload := root.Get("payload")
+	if payload == nil {
+		payload = root // payload keys at the top level
+	}
+	if m, ok := mappings[code]; ok {
+		e.Apply(m)
+		mapEvent(&e, root, payload)
+	} else {
+		e.Unmapped()
+		e.Actor = actor(root.Get("actor"))
+	}
+	tenant := schema.Tenant{ID: vjson.Str(root, "organization", "id"), Name: vjson.Str(root, "organization", "name")}
+	b := schema.NewBuilder(Vendor, opts.Scope, opts.Observed)
+	lr := b.Write(tenant, &e)
+	a := lr.Attributes()
+	if t := vjson.Str(payload, "target", "type"); t != "" {
+		a.PutStr(namespace+".target.type", t)
+	}
+	for _, k := range []string{"added", "removed"} {
+		if v := payload.Get(k); v != nil && v.Type() == fastjson.TypeNumber {
+			a.PutInt(namespace+".members."+k, v.GetInt64())
+		}
+	}
+	vjson.Flatten(a, namespace, obj, consumed)
+	return b.Logs(), nil
+}
+
+func first(v *fastjson.Value, keys ...string) string {
+	for _, k := range keys {
+		if s := vjson.Str(v, k); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func actor(v *fastjson.Value) schema.Identity {
+	if v == nil {
+		return schema.Identity{}
+	}
+	id := schema.Identity{ID: vjson.Str(v, "id"), Email: vjson.Str(v, "email"), Name: vjson.Str(v, "name")}
+	if id.Name == "" {
+		id.Name = id.Email
+	}
+	if r := vjson.Str(v, "role"); r != "" {
+		id.Roles = []string{r}
+	}
+	return id
+}
+
+// target is the payload's target as a user identity (with the payload email).
+func target(payload *fastjson.Value) schema.Identity {
+	email := vjson.Str(payload, "email")
+	id := schema.Identity{ID: vjson.Str(payload, "target", "id"), Email: email, Name: vjson.Str(payload, "target", "name")}
+	if id.Name == "" {
+		id.Name = email
+	}
+	return id
+}
+
+// mapEvent fills e following schema.md 6.6 and the payload-dependent rows of 6.8.
+func mapEvent(e *schema.Event, root, payload *fastjson.Value) {
+	e.Actor = actor(root.Get("actor"))
+	e.ActorType = schema.ActorUnknown
+	if t, ok := actorTypes[vjson.Str(root, "actor", "type")]; ok {
+		e.ActorType = t
+	} else if !e.Actor.IsZero() {
+		e.ActorType = schema.ActorUser
+	}
+	if vjson.Str(root, "outcome") == string(schema.OutcomeFailure) {
+		e.Outcome = schema.OutcomeFailure
+	}
+	from, to := vjson.Str(payload, "from"), vjson.Str(payload, "to")
+	switch e.Action {
+	case schema.ActionLogin:
+		if m, ok := loginMethods[strings.ToLower(vjson.Str(payload, "method"))]; ok {
+			e.AuthMethod, e.AuthProvider = m[0], m[1]
+		}
+		if e.Outcome == schema.OutcomeFailure {
+			email := vjson.Str(payload, "email")
+			if e.Actor.IsZero() && email != "" {
+				e.Actor = schema.Identity{Email: email, Name: email} // the attempted email
+			}
+			e.Reason = vjson.Str(payload, "reason")
+			e.ErrorType = classify(e.Reason)
+		}
+		return
+	case schema.ActionLogout:
+		return
+	case schema.ActionImpersonate:
+		e.Effective = target(payload)
+		return
+	}
+	switch e.TargetType {
+	case "user":
+		e.Target = target(payload)
+		switch {
+		case e.Code == "auth.password.selfChange" || (e.Target.IsZero() && e.Code != "auth.password.adminChange"):
+			e.Target, e.Performer = e.Actor, schema.PerformerSelf
+		case e.Code == "auth.password.adminChange":
+			e.Performer = schema.PerformerOther
+		}
+		if e.Code == "auth.sso.deprovision" {
+			e.ActorType = schema.ActorSystem // WorkOS directory sync
+		}
+	case "group":
+		e.GroupID, e.GroupName = vjson.Str(payload, "target", "id"), vjson.Str(payload, "target", "name")
+	default:
+		e.TargetID, e.TargetName = vjson.Str(payload, "target", "id"), vjson.Str(payload, "target", "name")
+	}
+	e.ChangeFrom, e.ChangeTo = from, to
+	switch e.Code {
+	case "user.invite":
+		if role := first(payload, "role", "to"); role != "" {
+			e.Changes.Roles = []string{role}
+		}
+	case "user.roleChange":
+		if from != "" {
+			e.Target.Roles = []string{from}
+		}
+		if to != "" {
+			e.Changes.Roles = []string{to}
+		}
+	case "org.requireMfa":
+		enabled := payload.GetBool("enabled") || strings.EqualFold(to, "enabled") || to == "true"
+		e.RequirementOff = !enabled
+		e.ChangeTo = map[bool]string{true: "enabled", false: "disabled"}[enabled]
+		if !enabled {
+			e.OCSF.Activity = 9 // Disable
+		}
+	case "group.membersChange":
+		added, removed := payload.GetInt("added"), payload.GetInt("removed")
+		switch {
+		case added > 0 && removed == 0:
+			e.OCSF.Activity = 3 // Add User
+		case removed > 0 && added == 0:
+			e.OCSF.Activity = 4 // Remove User
+		default:
+			e.OCSF.ActivityName = "Membership Change"
+		}
+	case "group.accessChange", "user.accessChange":
+		e.OCSF = accessActivity(e.OCSF, payload.Get("changes"))
+	}
+}
+
+// accessActivity is Assign (1) when changes only grant, Revoke (2) when they
+// only remove, else Other (99).
+func accessActivity(o schema.OCSF, changes *fastjson.Value) schema.OCSF {
+	granted := len(changes.GetArray("added")) + len(changes.GetArray("granted"))
+	revoked := len(changes.GetArray("removed")) + len(changes.GetArray("revoked"))
+	switch {
+	case granted > 0 && revoked == 0:
+		o.Activity, o.ActivityName = 1, ""
+	case revoked > 0 && granted == 0:
+		o.Activity, o.ActivityName = 2, ""
+	default:
+		o.Activity, o.ActivityName = schema.OCSFActivityOther, "Access Change"
+	}
+	return o
+}
+
+func classify(reason string) string {
+	r := strings.ToLower(reason)
+	for _, f := range failureReasons {
+		if strings.Contains(r, f.contains) {
+			return f.errorType
+		}
+	}
+	return schema.ErrOther
+}
