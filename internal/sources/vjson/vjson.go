@@ -6,6 +6,7 @@ package vjson // import "github.com/authtrail/authtrail/internal/sources/vjson"
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -200,7 +201,7 @@ func putArray(dst pcommon.Map, k string, v *fastjson.Value) {
 	}
 	for _, x := range arr {
 		if t := x.Type(); t == fastjson.TypeObject || t == fastjson.TypeArray {
-			dst.PutStr(k, string(v.MarshalTo(nil)))
+			dst.PutStr(k, string(Canonical(nil, v)))
 			return
 		}
 	}
@@ -210,9 +211,43 @@ func putArray(dst pcommon.Map, k string, v *fastjson.Value) {
 		if b, err := x.StringBytes(); err == nil {
 			s.AppendEmpty().SetStr(string(b))
 		} else {
-			s.AppendEmpty().SetStr(string(x.MarshalTo(nil)))
+			s.AppendEmpty().SetStr(string(Canonical(nil, x)))
 		}
 	}
+}
+
+// Canonical appends v as JSON with object keys sorted, so that the same event
+// gives the same text whether it arrived as the vendor's bytes or as a map
+// re-encoded by the pipeline (replays).
+func Canonical(dst []byte, v *fastjson.Value) []byte {
+	switch v.Type() {
+	case fastjson.TypeObject:
+		o, _ := v.Object()
+		keys := make([]string, 0, o.Len())
+		o.Visit(func(k []byte, _ *fastjson.Value) { keys = append(keys, string(k)) })
+		sort.Strings(keys)
+		dst = append(dst, '{')
+		for i, k := range keys {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = strconv.AppendQuote(dst, k)
+			dst = append(dst, ':')
+			dst = Canonical(dst, o.Get(k))
+		}
+		return append(dst, '}')
+	case fastjson.TypeArray:
+		arr, _ := v.Array()
+		dst = append(dst, '[')
+		for i, x := range arr {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = Canonical(dst, x)
+		}
+		return append(dst, ']')
+	}
+	return v.MarshalTo(dst)
 }
 
 // keyCache memoizes joined snake_case keys: vendor key sets are small, so the

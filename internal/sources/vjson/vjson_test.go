@@ -69,3 +69,10 @@ func TestParseErrors(t *testing.T) {
 	_, err = Object(nil, `field "x"`)
 	assert.EqualError(t, err, `missing field "x"`)
 }
+
+func TestCanonical(t *testing.T) {
+	a, err := Parse([]byte(`[{"b":1,"a":{"z":true,"y":[{"d":"x","c":null}]}}]`))
+	require.NoError(t, err)
+	defer a.Release()
+	assert.Equal(t, `[{"a":{"y":[{"c":null,"d":"x"}],"z":true},"b":1}]`, string(Canonical(nil, a.Root)))
+}

@@ -1,0 +1,42 @@
+// Package registry maps a vendor name to the decoder of a single vendor event,
+// for records that reach the pipeline without a receiver (replays, OTLP).
+package registry // import "github.com/authtrail/authtrail/internal/sources/registry"
+
+import (
+	"github.com/authtrail/authtrail/internal/sources"
+	"github.com/authtrail/authtrail/internal/sources/asgardeo"
+	"github.com/authtrail/authtrail/internal/sources/authgear"
+	"github.com/authtrail/authtrail/internal/sources/fillout"
+	"github.com/authtrail/authtrail/internal/sources/googleworkspace"
+	"github.com/authtrail/authtrail/internal/sources/vgs"
+)
+
+// decoders accept one vendor event as JSON: a VGS notification, an Asgardeo
+// webhook payload, an Authgear event (the webhook body, i.e. an audit log's
+// data), a Google activity or Activities page, a Fillout audit-log entry.
+var decoders = map[string]sources.Decoder{
+	vgs.Vendor:             vgs.Decode,
+	asgardeo.Vendor:        asgardeo.Decode,
+	authgear.Vendor:        authgear.DecodeEvent,
+	googleworkspace.Vendor: googleworkspace.DecodeJSON,
+	"google_workspace":     googleworkspace.DecodeJSON,
+	fillout.Vendor:         fillout.Decode,
+}
+
+// Decoder returns the decoder for a vendor name (service.name / event.provider).
+func Decoder(vendor string) (sources.Decoder, bool) {
+	d, ok := decoders[vendor]
+	return d, ok
+}
+
+// Vendors lists the names Decoder accepts.
+func Vendors() []string {
+	out := make([]string, 0, len(decoders))
+	for v := range decoders {
+		out = append(out, v)
+	}
+	return out
+}
+
+// Decoders returns the registry (for tests).
+func Decoders() map[string]sources.Decoder { return decoders }
