@@ -15,7 +15,7 @@ STABLE_VERSION := v1.67.0
 # Seconds of fuzzing per decoder in `make test`.
 FUZZTIME ?= 10s
 
-COMPONENTS := internal/webhook internal/poll receiver/vgsreceiver receiver/asgardeoreceiver receiver/authgearreceiver receiver/googleworkspacereceiver
+COMPONENTS := internal/webhook internal/poll receiver/vgsreceiver receiver/asgardeoreceiver receiver/authgearreceiver receiver/googleworkspacereceiver processor/identityprocessor
 DECODERS := ./internal/sources/vgs ./internal/sources/asgardeo ./internal/sources/authgear ./internal/sources/googleworkspace ./internal/sources/fillout
 
 .PHONY: all

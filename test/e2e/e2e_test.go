@@ -157,16 +157,19 @@ func startCollector(t *testing.T, otelcol, captureURL string) *collector {
 		}
 	})
 	for _, u := range []string{c.vgsURL, c.asgardeoURL} {
-		require.Eventually(t, func() bool {
-			resp, err := http.Get(u + "/health")
-			if err != nil {
-				return false
-			}
-			_ = resp.Body.Close()
-			return resp.StatusCode == http.StatusOK
-		}, 30*time.Second, 100*time.Millisecond, "collector did not become healthy at %s", u)
+		require.Eventually(t, func() bool { return healthy(u) }, 30*time.Second, 100*time.Millisecond,
+			"collector did not become healthy at %s", u)
 	}
 	return c
+}
+
+func healthy(base string) bool {
+	resp, err := http.Get(base + "/health")
+	if err != nil {
+		return false
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 func (c *collector) stop(t *testing.T) {
