@@ -24,6 +24,7 @@ import (
 
 	"github.com/authtrail/authtrail/internal/schema"
 	"github.com/authtrail/authtrail/internal/sources"
+	"github.com/authtrail/authtrail/internal/sources/vjson"
 )
 
 const (
@@ -220,7 +221,7 @@ func putLeftovers(a pcommon.Map, act *reports.Activity, ev *reports.ActivityEven
 		if p == nil || p.Name == "" {
 			continue
 		}
-		k := prefix + p.Name
+		k := prefix + vjson.SnakeCase(p.Name)
 		switch {
 		case p.Value != "":
 			a.PutStr(k, p.Value)

@@ -283,7 +283,10 @@ func joinKey(prefix string, key []byte) string {
 	return k
 }
 
-// SnakeCase turns a vendor key such as "orgHandle" or "user-store" into "org_handle"/"user_store".
+// SnakeCase turns a vendor key such as "orgHandle" or "user-store" into
+// "org_handle"/"user_store". Every character outside [a-z0-9_] becomes "_", so
+// attribute names stay queryable the same way in Loki, Elasticsearch and Splunk
+// (schema.md 5.5); "https://authgear.com/claims/x" becomes "https___authgear_com_claims_x".
 func SnakeCase(s string) string {
 	out := make([]byte, 0, len(s)+4)
 	for i := 0; i < len(s); i++ {
@@ -294,10 +297,10 @@ func SnakeCase(s string) string {
 				out = append(out, '_')
 			}
 			out = append(out, c+('a'-'A'))
-		case c == '-' || c == ' ' || c == '.':
-			out = append(out, '_')
-		default:
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '_':
 			out = append(out, c)
+		default:
+			out = append(out, '_')
 		}
 	}
 	return string(out)

@@ -13,6 +13,7 @@ func TestSnakeCase(t *testing.T) {
 	for in, want := range map[string]string{
 		"orgHandle": "org_handle", "userStore": "user_store", "user_email": "user_email",
 		"ID": "id", "consumerKey": "consumer_key", "user-agent": "user_agent", "a.b": "a_b", "iat": "iat",
+		"https://authgear.com/claims/login_id/key": "https___authgear_com_claims_login_id_key", "é": "__",
 	} {
 		assert.Equal(t, want, SnakeCase(in), in)
 	}
