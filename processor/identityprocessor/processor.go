@@ -2,7 +2,6 @@ package identityprocessor // import "github.com/authtrail/authtrail/processor/id
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"sync"
@@ -152,10 +151,7 @@ func (p *identityProcessor) normalize(lr plog.LogRecord, res pcommon.Resource) (
 	var raw []byte
 	switch body := lr.Body(); body.Type() {
 	case pcommon.ValueTypeMap:
-		var err error
-		if raw, err = json.Marshal(body.Map().AsRaw()); err != nil {
-			return plog.Logs{}, vendor, false
-		}
+		raw = appendJSON(make([]byte, 0, 2048), body)
 	case pcommon.ValueTypeStr:
 		s := body.Str()
 		if len(s) == 0 || s[0] != '{' {
