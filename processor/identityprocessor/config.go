@@ -38,6 +38,8 @@ type Config struct {
 	PIISalt configopaque.String `mapstructure:"pii_salt"`
 	// TenantNames maps organization.id to organization.name.
 	TenantNames map[string]string `mapstructure:"tenant_names"`
+	// GeoIP adds geo.* for client.address from a MaxMind database.
+	GeoIP GeoIPConfig `mapstructure:"geoip"`
 	// Profile is the output profile: otel, or ecs (adds the ECS copies Elastic
 	// Security rules match on).
 	Profile string `mapstructure:"profile"`

@@ -37,6 +37,7 @@ type identityProcessor struct {
 	privileged *regexp.Regexp
 	mapping    schema.SeverityMapping
 	pii        *scrubber
+	geo        *geoIP
 	attrSets   sync.Map // vendor|action|result → metric.MeasurementOption
 }
 
@@ -53,6 +54,12 @@ func newIdentityProcessor(cfg *Config, set processor.Settings) (*identityProcess
 		mapping:    schema.DefaultSeverityMapping,
 		pii:        newScrubber(cfg.PII, string(cfg.PIISalt)),
 	}
+	if cfg.GeoIP.Database != "" {
+		if p.geo, err = openGeoIP(cfg.GeoIP.Database); err != nil {
+			tb.Shutdown()
+			return nil, err
+		}
+	}
 	for action, name := range cfg.Severity.Overrides {
 		p.overrides[action], _ = schema.ParseSeverity(name)
 	}
@@ -66,6 +73,9 @@ func newIdentityProcessor(cfg *Config, set processor.Settings) (*identityProcess
 
 func (p *identityProcessor) shutdown(context.Context) error {
 	p.tb.Shutdown()
+	if p.geo != nil {
+		return p.geo.close()
+	}
 	return nil
 }
 
@@ -231,6 +241,9 @@ func (p *identityProcessor) applyPolicy(lr plog.LogRecord) {
 	}
 	lr.SetSeverityNumber(p.mapping[sev].Number)
 	lr.SetSeverityText(p.mapping[sev].Text)
+	if p.geo != nil {
+		p.geo.enrich(a) // before PII handling truncates the address
+	}
 	p.pii.scrub(lr)
 	if p.cfg.Profile == ProfileECS {
 		addECSCopies(a)
