@@ -24,6 +24,7 @@ const (
 const (
 	ProfileOTel = "otel"
 	ProfileECS  = "ecs"
+	ProfileOCSF = "ocsf"
 )
 
 // Config is the identity processor's configuration.
@@ -40,9 +41,11 @@ type Config struct {
 	TenantNames map[string]string `mapstructure:"tenant_names"`
 	// GeoIP adds geo.* for client.address from a MaxMind database.
 	GeoIP GeoIPConfig `mapstructure:"geoip"`
-	// Profile is the output profile: otel, or ecs (adds the ECS copies Elastic
-	// Security rules match on).
+	// Profile is the output profile: otel; ecs (adds the ECS copies Elastic
+	// Security rules match on); ocsf (the body becomes the complete OCSF event).
 	Profile string `mapstructure:"profile"`
+	// OCSFVersion selects the OCSF ids of the ocsf profile: 1.8 or 1.9.
+	OCSFVersion string `mapstructure:"ocsf_version"`
 }
 
 // SeverityConfig overrides the security severity policy of schema.md 6.5.
@@ -71,8 +74,11 @@ func (c *Config) Validate() error {
 	if c.PII == PIIHash && c.PIISalt == "" {
 		errs = append(errs, errors.New("pii_salt: required with pii: hash (hashes of emails without a secret salt are easy to reverse)"))
 	}
-	if c.Profile != ProfileOTel && c.Profile != ProfileECS {
-		errs = append(errs, fmt.Errorf("profile: must be otel or ecs, got %q", c.Profile))
+	if !slices.Contains([]string{ProfileOTel, ProfileECS, ProfileOCSF}, c.Profile) {
+		errs = append(errs, fmt.Errorf("profile: must be otel, ecs or ocsf, got %q", c.Profile))
+	}
+	if c.OCSFVersion != OCSF18 && c.OCSFVersion != OCSF19 {
+		errs = append(errs, fmt.Errorf("ocsf_version: must be \"1.8\" or \"1.9\", got %q", c.OCSFVersion))
 	}
 	for action, sev := range c.Severity.Overrides {
 		if _, ok := schema.Spec(schema.Action(action)); !ok {

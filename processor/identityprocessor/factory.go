@@ -20,9 +20,10 @@ func NewFactory() processor.Factory {
 
 func createDefaultConfig() component.Config {
 	return &Config{
-		PII:      PIIKeep,
-		Profile:  ProfileOTel,
-		Severity: SeverityConfig{PrivilegedRole: schema.DefaultPrivilegedRole},
+		PII:         PIIKeep,
+		Profile:     ProfileOTel,
+		OCSFVersion: OCSF18,
+		Severity:    SeverityConfig{PrivilegedRole: schema.DefaultPrivilegedRole},
 	}
 }
 

@@ -128,6 +128,9 @@ func (p *identityProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog
 				vendor, _ := lr.Attributes().Get(schema.AttrEventProvider)
 				p.count(ctx, vendor.Str(), action.Str(), result, 1)
 				p.applyPolicy(lr)
+				if p.cfg.Profile == ProfileOCSF {
+					toOCSF(lr, rl.Resource(), p.cfg.OCSFVersion)
+				}
 			}
 		}
 	}

@@ -3,6 +3,9 @@
 package registry // import "github.com/authtrail/authtrail/internal/sources/registry"
 
 import (
+	"strings"
+
+	"github.com/authtrail/authtrail/internal/schema"
 	"github.com/authtrail/authtrail/internal/sources"
 	"github.com/authtrail/authtrail/internal/sources/asgardeo"
 	"github.com/authtrail/authtrail/internal/sources/authgear"
@@ -40,3 +43,24 @@ func Vendors() []string {
 
 // Decoders returns the registry (for tests).
 func Decoders() map[string]sources.Decoder { return decoders }
+
+// mappings are the vendors' mapping tables, for the OCSF 1.9 ids of a record.
+var mappings = map[string]func() map[string]schema.Mapping{
+	vgs.Vendor: vgs.Mappings, asgardeo.Vendor: asgardeo.Mappings, authgear.Vendor: authgear.Mappings,
+	googleworkspace.Vendor: googleworkspace.Mappings, fillout.Vendor: fillout.Mappings,
+}
+
+// OCSF returns the OCSF ids of a vendor event type: the table row for code
+// (or a payload-dependent "code/…" row with the same action).
+func OCSF(vendor, code string, action schema.Action) (schema.OCSF, bool) {
+	table, ok := mappings[vendor]
+	if !ok {
+		return schema.OCSF{}, false
+	}
+	for key, m := range table() {
+		if (key == code || strings.HasPrefix(key, code+"/")) && m.Action == action {
+			return m.OCSF, true
+		}
+	}
+	return schema.OCSF{}, false
+}

@@ -276,3 +276,47 @@ func CountByEventID(batches []plog.Logs) map[string]int {
 	}
 	return out
 }
+
+// OCSFRequired lists the attributes the OCSF 1.8.0 schema requires of a class
+// (its own, its parents' through "extends", and the base event's).
+func OCSFRequired(t testing.TB, classUID int64) []string {
+	t.Helper()
+	dir := filepath.Join(RepoRoot(t), "..", "shared", "ocsf-schema-1.8.0")
+	files, err := filepath.Glob(filepath.Join(dir, "events", "*", "*.json"))
+	require.NoError(t, err)
+	type class struct {
+		UID        *int64 `json:"uid"`
+		Name       string `json:"name"`
+		Extends    string `json:"extends"`
+		Attributes map[string]json.RawMessage
+	}
+	byName := map[string]class{}
+	var target class
+	cats := map[string]int64{"iam": 3, "network": 4, "application": 6, "system": 1, "findings": 2, "discovery": 5, "remediation": 7, "unmanned_systems": 8}
+	for _, f := range files {
+		var c class
+		require.NoError(t, readJSON(f, &c))
+		byName[c.Name] = c
+		if c.UID != nil && cats[filepath.Base(filepath.Dir(f))]*1000+*c.UID == classUID {
+			target = c
+		}
+	}
+	var base class
+	require.NoError(t, readJSON(filepath.Join(dir, "events", "base_event.json"), &base))
+	byName["base_event"] = base
+	require.NotEmpty(t, target.Name, "class %d not in OCSF 1.8.0", classUID)
+	var required []string
+	for c, seen := target, 0; seen < 10; seen++ {
+		for name, raw := range c.Attributes {
+			var attr struct{ Requirement string }
+			if json.Unmarshal(raw, &attr) == nil && attr.Requirement == "required" {
+				required = append(required, name)
+			}
+		}
+		if c.Extends == "" {
+			break
+		}
+		c = byName[c.Extends]
+	}
+	return required
+}
