@@ -93,7 +93,7 @@ bench: otelcol sim
 # a newer one for a missing package, and newer versions are incomplete here).
 .PHONY: check-pins
 check-pins:
-	@bad=$$(grep -hE 'go\.opentelemetry\.io/collector/' go.mod $(DIST)/go.mod | grep -vE '$(CORE_VERSION)|$(STABLE_VERSION)'); \
+	@bad=$$(grep -hE 'go\.opentelemetry\.io/collector/' go.mod $(DIST)/go.mod bench/ottl/go.mod | grep -vE '$(CORE_VERSION)|$(STABLE_VERSION)'); \
 	if [ -n "$$bad" ]; then echo "collector modules off the pinned set:"; echo "$$bad"; exit 1; fi
 
 # Snap collector modules back to the pinned set after adding imports.

@@ -9,7 +9,7 @@ DURATION=${DURATION:-10s}
 CONCURRENCY=${CONCURRENCY:-8}
 mkdir -p tmp
 # SECTIONS picks parts: micro, webhook, catchup (default: all).
-SECTIONS=${SECTIONS:-micro webhook catchup}
+SECTIONS=${SECTIONS:-micro processor webhook catchup}
 want() { case " $SECTIONS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 if want micro; then
@@ -37,6 +37,12 @@ send() { # $1 = vendor, rest = extra flags
   esac
   "$BIN/authtrail-sim" send -vendor "$vendor" -concurrency "$CONCURRENCY" -quiet "$@"
 }
+
+if want processor; then
+  echo "== identity processor per record (batches of 100): policy path, normalize-from-body, and the same normalization as OTTL"
+  go test -run '^$' -bench . -benchmem -count "${COUNT:-3}" ./processor/identityprocessor | grep -E '^Benchmark'
+  (cd bench/ottl && go test -run '^$' -bench . -benchmem -count "${COUNT:-3}" . | grep -E '^Benchmark')
+fi
 
 want webhook && for gogc in 100 400; do
   echo "== end-to-end: authtrail-sim -> otelcol-authtrail -> nop exporter (GOGC=$gogc, $CONCURRENCY connections, $DURATION)"

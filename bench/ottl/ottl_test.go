@@ -1,0 +1,174 @@
+// Package ottl compares the identity processor's normalize-from-body with the
+// same normalization written as transform processor (OTTL) statements. It is a
+// separate module so that the authtrail module does not depend on contrib's
+// transform processor. Run by `make bench`.
+package ottl
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/processor/transformprocessor"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/processortest"
+
+	"github.com/authtrail/authtrail/processor/identityprocessor"
+)
+
+const ev = `log.body["events"]["https://schemas.identity.wso2.org/events/login/event-type/loginSuccess"]`
+
+// statements produce the identity processor's attributes for an Asgardeo
+// loginSuccess: written for this one event type, so they need none of the
+// processor's table lookups.
+var statements = []any{
+	`set(log.cache["e"], ` + ev + `)`,
+	`set(log.attributes["event.action"], "authentication.login")`,
+	`set(log.attributes["event.category"], ["authentication", "session"])`,
+	`set(log.attributes["event.type"], ["start"])`,
+	`set(log.attributes["event.outcome"], "success")`,
+	`set(log.attributes["event.kind"], "event")`,
+	`set(log.attributes["event.code"], "loginSuccess")`,
+	`set(log.attributes["event.id"], log.body["jti"])`,
+	`set(log.attributes["event.provider"], "asgardeo")`,
+	`set(log.attributes["event.dataset"], "asgardeo.webhook")`,
+	`set(log.attributes["authtrail.severity"], "informational")`,
+	`set(log.attributes["authtrail.correlation.id"], log.body["rci"])`,
+	`set(log.attributes["user.id"], log.cache["e"]["user"]["id"])`,
+	`set(log.attributes["user.name"], log.cache["e"]["user"]["claims"][0]["value"])`,
+	`set(log.attributes["authtrail.actor.type"], "user")`,
+	`set(log.attributes["related.user"], [log.cache["e"]["user"]["id"], log.cache["e"]["user"]["claims"][0]["value"]])`,
+	`set(log.attributes["authtrail.application.id"], log.cache["e"]["application"]["id"])`,
+	`set(log.attributes["authtrail.application.name"], log.cache["e"]["application"]["name"])`,
+	`set(log.attributes["authtrail.auth.provider"], log.cache["e"]["authenticationMethods"][0])`,
+	`set(log.attributes["authtrail.auth.method"], "password") where log.cache["e"]["authenticationMethods"][0] == "BasicAuthenticator"`,
+	`set(log.attributes["ocsf.version"], "1.8.0")`,
+	`set(log.attributes["ocsf.category_uid"], 3)`,
+	`set(log.attributes["ocsf.class_uid"], 3002)`,
+	`set(log.attributes["ocsf.activity_id"], 1)`,
+	`set(log.attributes["ocsf.type_uid"], 300201)`,
+	`set(log.attributes["ocsf.severity_id"], 1)`,
+	`set(log.attributes["ocsf.status_id"], 1)`,
+	`set(log.attributes["asgardeo.iss"], log.body["iss"])`,
+	`set(log.attributes["asgardeo.organization.id"], log.cache["e"]["organization"]["id"])`,
+	`set(log.attributes["asgardeo.organization.name"], log.cache["e"]["organization"]["name"])`,
+	`set(log.attributes["asgardeo.organization.org_handle"], log.cache["e"]["organization"]["orgHandle"])`,
+	`set(log.attributes["asgardeo.organization.depth"], log.cache["e"]["organization"]["depth"])`,
+	`set(log.attributes["asgardeo.user_store.id"], log.cache["e"]["userStore"]["id"])`,
+	`set(log.attributes["asgardeo.user_store.name"], log.cache["e"]["userStore"]["name"])`,
+	`set(log.time_unix_nano, Int(log.body["iat"]) * 1000000)`,
+	`set(log.severity_number, 9)`,
+	`set(log.severity_text, "INFO")`,
+	`set(log.body, Concat(["Login by ", log.cache["e"]["user"]["claims"][0]["value"]], ""))`,
+}
+
+const batch = 100
+
+func input(b *testing.B) plog.Logs {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "testdata", "asgardeo", "loginSuccess.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		b.Fatal(err)
+	}
+	ld := plog.NewLogs()
+	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	for range batch {
+		lr := lrs.AppendEmpty()
+		if err := lr.Body().SetEmptyMap().FromRaw(m); err != nil {
+			b.Fatal(err)
+		}
+		lr.Attributes().PutStr("event.provider", "asgardeo")
+	}
+	return ld
+}
+
+func measure(b *testing.B, p processor.Logs) {
+	in := input(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		ld := plog.NewLogs()
+		in.CopyTo(ld)
+		b.StartTimer()
+		if err := p.ConsumeLogs(context.Background(), ld); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/record")
+}
+
+func create(b *testing.B, f processor.Factory, cfg component.Config, next consumer.Logs) processor.Logs {
+	p, err := f.CreateLogs(context.Background(), processortest.NewNopSettings(f.Type()), cfg, next)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+func BenchmarkNormalizeFromBody(b *testing.B) {
+	b.Run("identity", func(b *testing.B) {
+		f := identityprocessor.NewFactory()
+		measure(b, create(b, f, f.CreateDefaultConfig(), consumertest.NewNop()))
+	})
+	b.Run("transform_ottl", func(b *testing.B) {
+		f := transformprocessor.NewFactory()
+		cfg := f.CreateDefaultConfig()
+		conf := confmap.NewFromStringMap(map[string]any{
+			"error_mode":     "ignore",
+			"log_statements": []any{map[string]any{"context": "log", "statements": statements}},
+		})
+		if err := conf.Unmarshal(cfg); err != nil {
+			b.Fatal(err)
+		}
+		measure(b, create(b, f, cfg, consumertest.NewNop()))
+	})
+}
+
+// TestOTTLStatementsWork guards the comparison: the OTTL side really produces
+// the normalized attributes.
+func TestOTTLStatementsWork(t *testing.T) {
+	f := transformprocessor.NewFactory()
+	cfg := f.CreateDefaultConfig()
+	conf := confmap.NewFromStringMap(map[string]any{
+		"error_mode":     "propagate",
+		"log_statements": []any{map[string]any{"context": "log", "statements": statements}},
+	})
+	if err := conf.Unmarshal(cfg); err != nil {
+		t.Fatal(err)
+	}
+	sink := new(consumertest.LogsSink)
+	p, err := f.CreateLogs(context.Background(), processortest.NewNopSettings(f.Type()), cfg, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(filepath.Join("..", "..", "testdata", "asgardeo", "loginSuccess.json"))
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
+	ld := plog.NewLogs()
+	lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	_ = lr.Body().SetEmptyMap().FromRaw(m)
+	if err := p.ConsumeLogs(context.Background(), ld); err != nil {
+		t.Fatal(err)
+	}
+	got := sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
+	for k, want := range map[string]string{"event.action": "authentication.login", "user.id": "d4002616-f00c-49d5-b9b7-63b063819049", "authtrail.auth.method": "password"} {
+		v, ok := got.Attributes().Get(k)
+		if !ok || v.AsString() != want {
+			t.Errorf("%s = %v, want %s", k, v.AsString(), want)
+		}
+	}
+	if got.Body().Str() == "" || got.Timestamp() == 0 {
+		t.Errorf("body %q, time %v", got.Body().Str(), got.Timestamp())
+	}
+}
