@@ -77,7 +77,9 @@ func TestBackendShape(t *testing.T) {
 				var page struct {
 					Data struct {
 						AuditLogs struct {
-							Edges []struct{ Node struct{ Data json.RawMessage } }
+							Edges []struct {
+								Node struct{ Data json.RawMessage }
+							}
 						}
 					}
 				}
