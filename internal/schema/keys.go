@@ -3,6 +3,8 @@
 // every source uses to write a log record. It knows no vendor and does no I/O.
 package schema // import "github.com/authtrail/authtrail/internal/schema"
 
+import "strings"
+
 // Resource attribute keys (schema.md 6.3, 6.7).
 const (
 	AttrServiceName      = "service.name"
@@ -93,3 +95,18 @@ const (
 	ErrUserExists         = "user_exists"
 	ErrOther              = "_OTHER"
 )
+
+// ReasonRule classifies a vendor's failure text: {text, error.type}; the first
+// rule whose text the (lower-cased) reason contains gives error.type.
+type ReasonRule [2]string
+
+// ClassifyFailure applies a vendor's rules; ErrOther when none matches.
+func ClassifyFailure(reason string, rules []ReasonRule) string {
+	r := strings.ToLower(reason)
+	for _, rule := range rules {
+		if strings.Contains(r, rule[0]) {
+			return rule[1]
+		}
+	}
+	return ErrOther
+}

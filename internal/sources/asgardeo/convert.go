@@ -194,7 +194,7 @@ func mapEvent(e *schema.Event, name string, data *fastjson.Value) {
 
 	e.Reason = vjson.Str(data, "reason", "description")
 	if e.Outcome == schema.OutcomeFailure {
-		e.ErrorType = classify(e.Reason)
+		e.ErrorType = schema.ClassifyFailure(e.Reason, failureReasons)
 	}
 	if e.Action == schema.ActionUserUpdate {
 		e.Changes = changes(data.Get("user"))
@@ -203,16 +203,6 @@ func mapEvent(e *schema.Event, name string, data *fastjson.Value) {
 			e.Severity = schema.SeverityMedium
 		}
 	}
-}
-
-func classify(reason string) string {
-	r := strings.ToLower(reason)
-	for _, f := range failureReasons {
-		if strings.Contains(r, f.contains) {
-			return f.errorType
-		}
-	}
-	return schema.ErrOther
 }
 
 // claimName is the last path segment of a claim URI.

@@ -98,7 +98,7 @@ var authenticators = map[string]string{
 }
 
 // failureReasons classifies reason.description into error.type, first match wins.
-var failureReasons = []struct{ contains, errorType string }{
+var failureReasons = []schema.ReasonRule{
 	{"invalid credentials", schema.ErrInvalidCredentials},
 	{"already exists", schema.ErrUserExists},
 	{"does not exist", schema.ErrUserNotFound},

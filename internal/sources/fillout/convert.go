@@ -44,7 +44,7 @@ var consumed = vjson.Skip{
 }
 
 // failureReasons classifies a login failure reason into error.type, first match wins.
-var failureReasons = []struct{ contains, errorType string }{
+var failureReasons = []schema.ReasonRule{
 	{"password", schema.ErrInvalidCredentials},
 	{"credential", schema.ErrInvalidCredentials},
 	{"not found", schema.ErrUserNotFound},
@@ -165,7 +165,7 @@ func mapEvent(e *schema.Event, root, payload *fastjson.Value) {
 				e.Actor = schema.Identity{Email: email, Name: email} // the attempted email
 			}
 			e.Reason = vjson.Str(payload, "reason")
-			e.ErrorType = classify(e.Reason)
+			e.ErrorType = schema.ClassifyFailure(e.Reason, failureReasons)
 		}
 		return
 	case schema.ActionLogout:
@@ -240,14 +240,4 @@ func accessActivity(o schema.OCSF, changes *fastjson.Value) schema.OCSF {
 		o.Activity, o.ActivityName = schema.OCSFActivityOther, "Access Change"
 	}
 	return o
-}
-
-func classify(reason string) string {
-	r := strings.ToLower(reason)
-	for _, f := range failureReasons {
-		if strings.Contains(r, f.contains) {
-			return f.errorType
-		}
-	}
-	return schema.ErrOther
 }
