@@ -25,3 +25,8 @@ type Options struct {
 // payload is malformed (a permanent error for the sender); unknown event types are
 // not errors, they pass through.
 type Decoder func(raw []byte, opts Options) (plog.Logs, error)
+
+// ScopeOptions names the component (import path and build version) on its records.
+func ScopeOptions(scopeName, version string) Options {
+	return Options{Scope: schema.Scope{Name: scopeName, Version: version}}
+}

@@ -22,7 +22,6 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
-	"github.com/authtrail/authtrail/internal/schema"
 	"github.com/authtrail/authtrail/internal/sources"
 	"github.com/authtrail/authtrail/internal/webhook/internal/metadata"
 )
@@ -276,9 +275,4 @@ func (s *Server) reject(w http.ResponseWriter, status int, reason, msg string) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, msg+"\n")
-}
-
-// ScopeOptions names the receiver (import path and build version) on its records.
-func ScopeOptions(scopeName string, set receiver.Settings) sources.Options {
-	return sources.Options{Scope: schema.Scope{Name: scopeName, Version: set.BuildInfo.Version}}
 }

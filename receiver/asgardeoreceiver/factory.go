@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/receiver"
 
+	"github.com/authtrail/authtrail/internal/sources"
 	"github.com/authtrail/authtrail/internal/sources/asgardeo"
 	"github.com/authtrail/authtrail/internal/webhook"
 	"github.com/authtrail/authtrail/receiver/asgardeoreceiver/internal/metadata"
@@ -34,7 +35,7 @@ func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, 
 	return webhook.NewServer(&c.Webhook, webhook.Settings{
 		Receiver: set,
 		Decode:   asgardeo.Decode,
-		Options:  webhook.ScopeOptions(metadata.ScopeName, set),
+		Options:  sources.ScopeOptions(metadata.ScopeName, set.BuildInfo.Version),
 		Verify:   func(r *http.Request) (int, string) { return asgardeo.Challenge(r.URL.Query()) },
 	}, next)
 }

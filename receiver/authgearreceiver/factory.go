@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 
 	"github.com/authtrail/authtrail/internal/poll"
+	"github.com/authtrail/authtrail/internal/sources"
 	"github.com/authtrail/authtrail/internal/sources/authgear"
 	"github.com/authtrail/authtrail/internal/webhook"
 	"github.com/authtrail/authtrail/receiver/authgearreceiver/internal/metadata"
@@ -52,7 +53,7 @@ func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, 
 	if err != nil {
 		return nil, err
 	}
-	opts := webhook.ScopeOptions(metadata.ScopeName, set)
+	opts := sources.ScopeOptions(metadata.ScopeName, set.BuildInfo.Version)
 	r := &authgearReceiver{cfg: c, set: set, api: &adminAPI{
 		url:           strings.TrimRight(c.Client.Endpoint, "/") + graphqlPath,
 		project:       c.projectID(),

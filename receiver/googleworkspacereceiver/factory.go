@@ -14,7 +14,7 @@ import (
 	reports "google.golang.org/api/admin/reports/v1"
 
 	"github.com/authtrail/authtrail/internal/poll"
-	"github.com/authtrail/authtrail/internal/webhook"
+	"github.com/authtrail/authtrail/internal/sources"
 	"github.com/authtrail/authtrail/receiver/googleworkspacereceiver/internal/metadata"
 )
 
@@ -49,7 +49,7 @@ func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, 
 	}
 	jwtConf.Subject = c.Subject
 	r := &workspaceReceiver{cfg: c, set: set, jwt: jwtConf}
-	opts := webhook.ScopeOptions(metadata.ScopeName, set)
+	opts := sources.ScopeOptions(metadata.ScopeName, set.BuildInfo.Version)
 	for _, app := range c.Applications {
 		api := &activitiesAPI{app: app, customer: c.CustomerID, pageSize: c.PageSize, opts: opts}
 		p, err := poll.New(&c.Poll, poll.Settings{

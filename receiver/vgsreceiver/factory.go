@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/receiver"
 
+	"github.com/authtrail/authtrail/internal/sources"
 	"github.com/authtrail/authtrail/internal/sources/vgs"
 	"github.com/authtrail/authtrail/internal/webhook"
 	"github.com/authtrail/authtrail/receiver/vgsreceiver/internal/metadata"
@@ -34,6 +35,6 @@ func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, 
 	return webhook.NewServer(&c.Webhook, webhook.Settings{
 		Receiver: set,
 		Decode:   vgs.Decode,
-		Options:  webhook.ScopeOptions(metadata.ScopeName, set),
+		Options:  sources.ScopeOptions(metadata.ScopeName, set.BuildInfo.Version),
 	}, next)
 }
