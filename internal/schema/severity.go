@@ -113,15 +113,17 @@ func (p *Policy) baseSeverity(e *Event) Severity {
 }
 
 func (p *Policy) privileged(roles []string) bool {
-	if p.PrivilegedRole == nil {
-		return false
-	}
 	for _, r := range roles {
-		if p.PrivilegedRole.MatchString(r) {
+		if p.Privileged(r) {
 			return true
 		}
 	}
 	return false
+}
+
+// Privileged reports whether granting role makes a role change high severity.
+func (p *Policy) Privileged(role string) bool {
+	return p.PrivilegedRole != nil && p.PrivilegedRole.MatchString(role)
 }
 
 // automationSensitive are the actions modifier 3 raises when automation does them.

@@ -33,12 +33,10 @@ type identityProcessor struct {
 	tb     *metadata.TelemetryBuilder
 	scope  schema.Scope
 
-	overrides  map[string]schema.Severity
-	privileged *regexp.Regexp
-	mapping    schema.SeverityMapping
-	pii        *scrubber
-	geo        *geoIP
-	attrSets   sync.Map // vendor|action|result → metric.MeasurementOption
+	policy   *schema.Policy
+	pii      *scrubber
+	geo      *geoIP
+	attrSets sync.Map // vendor|action|result → metric.MeasurementOption
 }
 
 func newIdentityProcessor(cfg *Config, set processor.Settings) (*identityProcessor, error) {
@@ -48,11 +46,13 @@ func newIdentityProcessor(cfg *Config, set processor.Settings) (*identityProcess
 	}
 	p := &identityProcessor{
 		cfg: cfg, logger: set.Logger, tb: tb,
-		scope:      schema.Scope{Name: metadata.ScopeName, Version: set.BuildInfo.Version},
-		overrides:  map[string]schema.Severity{},
-		privileged: regexp.MustCompile(cfg.Severity.PrivilegedRole),
-		mapping:    schema.DefaultSeverityMapping,
-		pii:        newScrubber(cfg.PII, string(cfg.PIISalt)),
+		scope: schema.Scope{Name: metadata.ScopeName, Version: set.BuildInfo.Version},
+		policy: &schema.Policy{
+			PrivilegedRole: regexp.MustCompile(cfg.Severity.PrivilegedRole),
+			Overrides:      map[schema.Action]schema.Severity{},
+			Mapping:        schema.DefaultSeverityMapping,
+		},
+		pii: newScrubber(cfg.PII, string(cfg.PIISalt)),
 	}
 	if cfg.GeoIP.Database != "" {
 		if p.geo, err = openGeoIP(cfg.GeoIP.Database); err != nil {
@@ -61,12 +61,12 @@ func newIdentityProcessor(cfg *Config, set processor.Settings) (*identityProcess
 		}
 	}
 	for action, name := range cfg.Severity.Overrides {
-		p.overrides[action], _ = schema.ParseSeverity(name)
+		p.policy.Overrides[schema.Action(action)], _ = schema.ParseSeverity(name)
 	}
 	for name, n := range cfg.Severity.Numbers {
 		s, _ := schema.ParseSeverity(name)
-		p.mapping[s].Number = plog.SeverityNumber(n)
-		p.mapping[s].Text = plog.SeverityNumber(n).String()
+		p.policy.Mapping[s].Number = plog.SeverityNumber(n)
+		p.policy.Mapping[s].Text = plog.SeverityNumber(n).String()
 	}
 	return p, nil
 }
@@ -233,7 +233,7 @@ func (p *identityProcessor) applyPolicy(lr plog.LogRecord) {
 	if !ok {
 		sev = schema.SeverityInformational
 	}
-	if o, ok := p.overrides[action.Str()]; ok {
+	if o, ok := p.policy.Overrides[schema.Action(action.Str())]; ok {
 		sev = o
 	} else if action.Str() == string(schema.ActionUserRoleChange) {
 		sev = p.roleChangeSeverity(a, sev)
@@ -242,8 +242,8 @@ func (p *identityProcessor) applyPolicy(lr plog.LogRecord) {
 	if _, ok := a.Get(schema.AttrOCSFSeverityID); ok {
 		a.PutInt(schema.AttrOCSFSeverityID, sev.OCSFID())
 	}
-	lr.SetSeverityNumber(p.mapping[sev].Number)
-	lr.SetSeverityText(p.mapping[sev].Text)
+	lr.SetSeverityNumber(p.policy.Mapping[sev].Number)
+	lr.SetSeverityText(p.policy.Mapping[sev].Text)
 	if p.geo != nil {
 		p.geo.enrich(a) // before PII handling truncates the address
 	}
@@ -260,7 +260,7 @@ func (p *identityProcessor) roleChangeSeverity(a pcommon.Map, current schema.Sev
 		return current
 	}
 	for i := 0; i < roles.Slice().Len(); i++ {
-		if p.privileged.MatchString(roles.Slice().At(i).Str()) {
+		if p.policy.Privileged(roles.Slice().At(i).Str()) {
 			return schema.SeverityHigh
 		}
 	}
