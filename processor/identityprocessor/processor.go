@@ -36,7 +36,8 @@ type identityProcessor struct {
 	policy   *schema.Policy
 	pii      *scrubber
 	geo      *geoIP
-	attrSets sync.Map // vendor|action|result → metric.MeasurementOption
+	attrMu   sync.RWMutex
+	attrSets map[countKey]metric.MeasurementOption // built once per vendor, action, result
 }
 
 func newIdentityProcessor(cfg *Config, set processor.Settings) (*identityProcessor, error) {
@@ -52,7 +53,8 @@ func newIdentityProcessor(cfg *Config, set processor.Settings) (*identityProcess
 			Overrides:      map[schema.Action]schema.Severity{},
 			Mapping:        schema.DefaultSeverityMapping,
 		},
-		pii: newScrubber(cfg.PII, string(cfg.PIISalt)),
+		pii:      newScrubber(cfg.PII, string(cfg.PIISalt)),
+		attrSets: map[countKey]metric.MeasurementOption{},
 	}
 	if cfg.GeoIP.Database != "" {
 		if p.geo, err = openGeoIP(cfg.GeoIP.Database); err != nil {
@@ -284,12 +286,20 @@ func addECSCopies(a pcommon.Map) {
 	}
 }
 
+type countKey struct{ vendor, action, result string }
+
+// count adds to the records metric; attribute sets are built once per key.
 func (p *identityProcessor) count(ctx context.Context, vendor, action, result string, n int64) {
-	key := vendor + "|" + action + "|" + result
-	opt, ok := p.attrSets.Load(key)
+	key := countKey{vendor, action, result}
+	p.attrMu.RLock()
+	opt, ok := p.attrSets[key]
+	p.attrMu.RUnlock()
 	if !ok {
-		opt, _ = p.attrSets.LoadOrStore(key, metric.WithAttributeSet(attribute.NewSet(
-			attribute.String("vendor", vendor), attribute.String("action", action), attribute.String("result", result))))
+		opt = metric.WithAttributeSet(attribute.NewSet(
+			attribute.String("vendor", vendor), attribute.String("action", action), attribute.String("result", result)))
+		p.attrMu.Lock()
+		p.attrSets[key] = opt
+		p.attrMu.Unlock()
 	}
-	p.tb.AuthtrailIdentityRecords.Add(ctx, n, opt.(metric.MeasurementOption))
+	p.tb.AuthtrailIdentityRecords.Add(ctx, n, opt)
 }
