@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processortest"
 
+	"github.com/authtrail/authtrail/internal/processorbench"
 	"github.com/authtrail/authtrail/processor/identityprocessor"
 )
 
@@ -71,41 +72,12 @@ var statements = []any{
 
 const batch = 100
 
-func input(b *testing.B) plog.Logs {
+func measure(b *testing.B, p processor.Logs) {
 	raw, err := os.ReadFile(filepath.Join("..", "..", "testdata", "asgardeo", "loginSuccess.json"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		b.Fatal(err)
-	}
-	ld := plog.NewLogs()
-	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
-	for range batch {
-		lr := lrs.AppendEmpty()
-		if err := lr.Body().SetEmptyMap().FromRaw(m); err != nil {
-			b.Fatal(err)
-		}
-		lr.Attributes().PutStr("event.provider", "asgardeo")
-	}
-	return ld
-}
-
-func measure(b *testing.B, p processor.Logs) {
-	in := input(b)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		b.StopTimer()
-		ld := plog.NewLogs()
-		in.CopyTo(ld)
-		b.StartTimer()
-		if err := p.ConsumeLogs(context.Background(), ld); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/record")
+	processorbench.PerRecord(b, p, processorbench.ReplayBatch(b, raw, "asgardeo", batch))
 }
 
 func create(b *testing.B, f processor.Factory, cfg component.Config, next consumer.Logs) processor.Logs {

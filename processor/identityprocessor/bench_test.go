@@ -2,7 +2,6 @@ package identityprocessor
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/processor/processortest"
 
+	"github.com/authtrail/authtrail/internal/processorbench"
 	"github.com/authtrail/authtrail/internal/sources"
 	"github.com/authtrail/authtrail/internal/sources/registry"
 	"github.com/authtrail/authtrail/internal/sources/sourcetest"
@@ -20,27 +20,21 @@ import (
 
 const batch = 100
 
-// benchBatch builds batches of 100 copies of one input and measures the
-// processor per record; copies are made outside the timer.
-func benchBatch(b *testing.B, cfg *Config, one plog.Logs) {
+// benchBatch measures the processor per record over batches of 100 records.
+func benchBatch(b *testing.B, cfg *Config, in plog.Logs) {
 	p, err := NewFactory().CreateLogs(context.Background(), processortest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop())
 	require.NoError(b, err)
+	processorbench.PerRecord(b, p, in)
+}
+
+// receiverBatch is 100 records as a receiver and the batch processor deliver
+// them: one resource each.
+func receiverBatch(one plog.Logs) plog.Logs {
 	in := plog.NewLogs()
 	for range batch {
 		one.ResourceLogs().At(0).CopyTo(in.ResourceLogs().AppendEmpty())
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		b.StopTimer()
-		ld := plog.NewLogs()
-		in.CopyTo(ld)
-		b.StartTimer()
-		if err := p.ConsumeLogs(context.Background(), ld); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/record")
+	return in
 }
 
 func sample(b *testing.B, dir, name string) []byte {
@@ -49,37 +43,42 @@ func sample(b *testing.B, dir, name string) []byte {
 	return raw
 }
 
-// BenchmarkPolicy: records already normalized by a receiver (Asgardeo
-// loginSuccess), with severity overrides, tenant names and the ecs profile.
-func BenchmarkPolicy(b *testing.B) {
+// normalizedBatch is Asgardeo loginSuccess as the receiver writes it.
+func normalizedBatch(b *testing.B) plog.Logs {
 	decode, _ := registry.Decoder("asgardeo")
 	one, err := decode(sample(b, "asgardeo", "loginSuccess"), sources.Options{})
 	require.NoError(b, err)
+	return receiverBatch(one)
+}
+
+// BenchmarkPolicy: records already normalized by a receiver, with a
+// severity override and tenant names.
+func BenchmarkPolicy(b *testing.B) {
+	cfg := defaults()
+	cfg.Severity.Overrides = map[string]string{"authentication.login": "low"}
+	cfg.TenantNames = map[string]string{"12402": "My Org"}
+	benchBatch(b, cfg, normalizedBatch(b))
+}
+
+// BenchmarkPolicyECS adds the ecs profile's five copies. The input copies
+// have no spare attribute capacity, so every record's map grows once.
+func BenchmarkPolicyECS(b *testing.B) {
 	cfg := defaults()
 	cfg.Severity.Overrides = map[string]string{"authentication.login": "low"}
 	cfg.TenantNames = map[string]string{"12402": "My Org"}
 	cfg.Profile = ProfileECS
-	benchBatch(b, cfg, one)
+	benchBatch(b, cfg, normalizedBatch(b))
 }
 
 // BenchmarkPolicyPIIHash adds pii: hash to the policy path.
 func BenchmarkPolicyPIIHash(b *testing.B) {
-	decode, _ := registry.Decoder("asgardeo")
-	one, err := decode(sample(b, "asgardeo", "loginSuccess"), sources.Options{})
-	require.NoError(b, err)
 	cfg := defaults()
 	cfg.PII, cfg.PIISalt = PIIHash, "pepper"
-	benchBatch(b, cfg, one)
+	benchBatch(b, cfg, normalizedBatch(b))
 }
 
 // BenchmarkNormalizeFromBody: the same event replayed as a map body
 // (filelog's json_parser) and normalized by the processor.
 func BenchmarkNormalizeFromBody(b *testing.B) {
-	var m map[string]any
-	require.NoError(b, json.Unmarshal(sample(b, "asgardeo", "loginSuccess"), &m))
-	one := plog.NewLogs()
-	lr := one.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
-	require.NoError(b, lr.Body().SetEmptyMap().FromRaw(m))
-	lr.Attributes().PutStr("event.provider", "asgardeo")
-	benchBatch(b, defaults(), one)
+	benchBatch(b, defaults(), processorbench.ReplayBatch(b, sample(b, "asgardeo", "loginSuccess"), "asgardeo", batch))
 }

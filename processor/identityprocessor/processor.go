@@ -83,68 +83,47 @@ func (p *identityProcessor) shutdown(context.Context) error {
 
 func (p *identityProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
 	var decoded []plog.Logs
+	var counts recordCounts
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		res := rls.At(i).Resource()
+		p.applyTenant(res)
 		sls := rls.At(i).ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
 			sls.At(j).LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
-				if _, ok := lr.Attributes().Get(schema.AttrEventAction); ok {
+				if f := readFields(lr.Attributes()); f.has(fieldAction) {
+					counts.add(f.str(fieldProvider), f.str(fieldAction), resultAlreadyNormalized)
+					p.applyPolicy(lr, res, &f)
 					return false
 				}
 				out, vendor, ok := p.normalize(lr, res)
 				if !ok {
-					p.count(ctx, vendor, "", resultPassedThrough, 1)
+					counts.add(vendor, "", resultPassedThrough)
 					return false
 				}
+				forEachResource(out, func(res pcommon.Resource, lr plog.LogRecord) {
+					f := readFields(lr.Attributes())
+					counts.add(f.str(fieldProvider), f.str(fieldAction), resultNormalized)
+					p.applyPolicy(lr, res, &f)
+				})
 				decoded = append(decoded, out)
 				return true
 			})
 		}
 	}
-	nDecoded := countResources(decoded)
 	for _, d := range decoded {
 		d.ResourceLogs().MoveAndAppendTo(ld.ResourceLogs())
 	}
-	ld.ResourceLogs().RemoveIf(func(rl plog.ResourceLogs) bool {
-		rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool { return sl.LogRecords().Len() == 0 })
-		return rl.ScopeLogs().Len() == 0
-	})
-	decodedFrom := rls.Len() - nDecoded // decoded resources are last
-	for i := 0; i < rls.Len(); i++ {
-		rl := rls.At(i)
-		p.applyTenant(rl.Resource())
-		sls := rl.ScopeLogs()
-		for j := 0; j < sls.Len(); j++ {
-			lrs := sls.At(j).LogRecords()
-			for k := 0; k < lrs.Len(); k++ {
-				lr := lrs.At(k)
-				action, ok := lr.Attributes().Get(schema.AttrEventAction)
-				if !ok {
-					continue
-				}
-				result := resultAlreadyNormalized
-				if i >= decodedFrom {
-					result = resultNormalized
-				}
-				vendor, _ := lr.Attributes().Get(schema.AttrEventProvider)
-				p.count(ctx, vendor.Str(), action.Str(), result, 1)
-				p.applyPolicy(lr)
-				if p.cfg.Profile == ProfileOCSF {
-					toOCSF(lr, rl.Resource(), p.cfg.OCSFVersion)
-				}
-			}
-		}
+	if len(decoded) > 0 {
+		ld.ResourceLogs().RemoveIf(func(rl plog.ResourceLogs) bool {
+			rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool { return sl.LogRecords().Len() == 0 })
+			return rl.ScopeLogs().Len() == 0
+		})
+	}
+	for _, c := range counts {
+		p.count(ctx, c.key, c.n)
 	}
 	return ld, nil
-}
-
-func countResources(lds []plog.Logs) int {
-	n := 0
-	for _, ld := range lds {
-		n += ld.ResourceLogs().Len()
-	}
-	return n
 }
 
 // normalize decodes a raw vendor event carried as the body (a map, or a JSON
@@ -189,7 +168,8 @@ func (p *identityProcessor) normalize(lr plog.LogRecord, res pcommon.Resource) (
 	}
 	// Attributes the record already had (file name, collector metadata) stay.
 	orig := lr.Attributes()
-	forEachRecord(out, func(n plog.LogRecord) {
+	forEachResource(out, func(res pcommon.Resource, n plog.LogRecord) {
+		p.applyTenant(res)
 		orig.Range(func(k string, v pcommon.Value) bool {
 			if _, exists := n.Attributes().Get(k); !exists {
 				v.CopyTo(n.Attributes().PutEmpty(k))
@@ -200,14 +180,17 @@ func (p *identityProcessor) normalize(lr plog.LogRecord, res pcommon.Resource) (
 	return out, vendor, true
 }
 
-func forEachRecord(ld plog.Logs, f func(plog.LogRecord)) {
+// forEachResource calls f for every record of ld, with the record's
+// resource; tenant names are applied to each resource first.
+func forEachResource(ld plog.Logs, f func(pcommon.Resource, plog.LogRecord)) {
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
+		res := rls.At(i).Resource()
 		sls := rls.At(i).ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
-				f(lrs.At(k))
+				f(res, lrs.At(k))
 			}
 		}
 	}
@@ -226,23 +209,30 @@ func (p *identityProcessor) applyTenant(res pcommon.Resource) {
 	}
 }
 
-// applyPolicy sets the configured severity, then PII handling, then the profile.
-func (p *identityProcessor) applyPolicy(lr plog.LogRecord) {
+// applyPolicy sets the configured severity, then GeoIP, PII handling and
+// the profile. f holds the record's attributes as read before any change.
+func (p *identityProcessor) applyPolicy(lr plog.LogRecord, res pcommon.Resource, f *fields) {
 	a := lr.Attributes()
-	action, _ := a.Get(schema.AttrEventAction)
-	sevName, _ := a.Get(schema.AttrSeverity)
-	sev, ok := schema.ParseSeverity(sevName.Str())
+	current, ok := schema.ParseSeverity(f.str(fieldSeverity))
 	if !ok {
-		sev = schema.SeverityInformational
+		current = schema.SeverityInformational
 	}
-	if o, ok := p.policy.Overrides[schema.Action(action.Str())]; ok {
+	sev := current
+	action := schema.Action(f.str(fieldAction))
+	if o, ok := p.policy.Overrides[action]; ok {
 		sev = o
-	} else if action.Str() == string(schema.ActionUserRoleChange) {
-		sev = p.roleChangeSeverity(a, sev)
+	} else if action == schema.ActionUserRoleChange {
+		sev = p.roleChangeSeverity(f, sev)
 	}
-	a.PutStr(schema.AttrSeverity, sev.String())
-	if _, ok := a.Get(schema.AttrOCSFSeverityID); ok {
-		a.PutInt(schema.AttrOCSFSeverityID, sev.OCSFID())
+	// Values in f point into the map: write them in place before it grows.
+	switch {
+	case !f.has(fieldSeverity):
+		a.PutStr(schema.AttrSeverity, sev.String())
+	case sev != current || f.vals[fieldSeverity].Str() != sev.String():
+		f.vals[fieldSeverity].SetStr(sev.String())
+	}
+	if f.has(fieldOCSFSeverity) && f.vals[fieldOCSFSeverity].Int() != sev.OCSFID() {
+		f.vals[fieldOCSFSeverity].SetInt(sev.OCSFID())
 	}
 	lr.SetSeverityNumber(p.policy.Mapping[sev].Number)
 	lr.SetSeverityText(p.policy.Mapping[sev].Text)
@@ -251,18 +241,24 @@ func (p *identityProcessor) applyPolicy(lr plog.LogRecord) {
 	}
 	p.pii.scrub(lr)
 	if p.cfg.Profile == ProfileECS {
-		addECSCopies(a)
+		if p.geo != nil || p.pii.mode != PIIKeep {
+			*f = readFields(a) // values changed, and the map may have moved
+		}
+		addECSCopies(a, f) // after PII handling, so the copies are scrubbed too
+	}
+	if p.cfg.Profile == ProfileOCSF {
+		toOCSF(lr, res, p.cfg.OCSFVersion)
 	}
 }
 
 // roleChangeSeverity re-applies the privileged-role rule with the configured pattern.
-func (p *identityProcessor) roleChangeSeverity(a pcommon.Map, current schema.Severity) schema.Severity {
-	roles, ok := a.Get("user.changes.roles")
-	if !ok {
+func (p *identityProcessor) roleChangeSeverity(f *fields, current schema.Severity) schema.Severity {
+	if !f.has(fieldChangedRoles) || f.vals[fieldChangedRoles].Type() != pcommon.ValueTypeSlice {
 		return current
 	}
-	for i := 0; i < roles.Slice().Len(); i++ {
-		if p.policy.Privileged(roles.Slice().At(i).Str()) {
+	roles := f.vals[fieldChangedRoles].Slice()
+	for i := 0; i < roles.Len(); i++ {
+		if p.policy.Privileged(roles.At(i).Str()) {
 			return schema.SeverityHigh
 		}
 	}
@@ -270,33 +266,65 @@ func (p *identityProcessor) roleChangeSeverity(a pcommon.Map, current schema.Sev
 }
 
 // ecsCopies are the ECS fields Elastic Security rules match on (decision 6.10.14).
-var ecsCopies = [][2]string{
-	{schema.AttrClientAddress, "source.ip"},
-	{schema.AttrClientAddress, "client.ip"},
-	{schema.ActorKeys.ID, "source.user.id"},
-	{schema.ActorKeys.Email, "source.user.email"},
-	{schema.ActorKeys.Name, "source.user.name"},
+var ecsCopies = [...]struct {
+	from fieldIndex
+	to   string
+}{
+	{fieldClientAddress, "source.ip"},
+	{fieldClientAddress, "client.ip"},
+	{fieldUserID, "source.user.id"},
+	{fieldUserEmail, "source.user.email"},
+	{fieldUserName, "source.user.name"},
 }
 
-func addECSCopies(a pcommon.Map) {
-	for _, c := range ecsCopies {
-		if v, ok := a.Get(c[0]); ok {
-			v.CopyTo(a.PutEmpty(c[1]))
+// addECSCopies copies the values read in f; the map grows at most once.
+func addECSCopies(a pcommon.Map, f *fields) {
+	var copies [len(ecsCopies)]string
+	n := 0
+	for i, c := range ecsCopies {
+		if f.has(c.from) {
+			copies[i] = f.vals[c.from].AsString()
+			n++
+		}
+	}
+	a.EnsureCapacity(a.Len() + n)
+	for i, c := range ecsCopies {
+		if f.has(c.from) {
+			a.PutStr(c.to, copies[i])
 		}
 	}
 }
 
 type countKey struct{ vendor, action, result string }
 
+// recordCounts adds up one batch, so the metric is recorded once per key.
+type recordCounts []struct {
+	key countKey
+	n   int64
+}
+
+func (c *recordCounts) add(vendor, action, result string) {
+	k := countKey{vendor, action, result}
+	for i := range *c {
+		if (*c)[i].key == k {
+			(*c)[i].n++
+			return
+		}
+	}
+	*c = append(*c, struct {
+		key countKey
+		n   int64
+	}{k, 1})
+}
+
 // count adds to the records metric; attribute sets are built once per key.
-func (p *identityProcessor) count(ctx context.Context, vendor, action, result string, n int64) {
-	key := countKey{vendor, action, result}
+func (p *identityProcessor) count(ctx context.Context, key countKey, n int64) {
 	p.attrMu.RLock()
 	opt, ok := p.attrSets[key]
 	p.attrMu.RUnlock()
 	if !ok {
 		opt = metric.WithAttributeSet(attribute.NewSet(
-			attribute.String("vendor", vendor), attribute.String("action", action), attribute.String("result", result)))
+			attribute.String("vendor", key.vendor), attribute.String("action", key.action), attribute.String("result", key.result)))
 		p.attrMu.Lock()
 		p.attrSets[key] = opt
 		p.attrMu.Unlock()

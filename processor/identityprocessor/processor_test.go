@@ -231,6 +231,33 @@ func TestTenantNamesAndECSProfile(t *testing.T) {
 	assert.Empty(t, sourcetest.Attr(plain, "source.ip"), "otel profile adds no ECS copies")
 }
 
+// TestECSCopiesAreScrubbed: the ecs profile copies identities after PII
+// handling, so no raw address or email escapes through source.*.
+func TestECSCopiesAreScrubbed(t *testing.T) {
+	cfg := defaults()
+	cfg.PII, cfg.PIISalt, cfg.Profile = PIIHash, "pepper", ProfileECS
+	lr := sourcetest.Records(run(t, cfg, personalRecord()))[0]
+	noEmails(t, lr)
+	a := lr.Attributes().AsRaw()
+	assert.Equal(t, "203.0.113.0", a["source.ip"])
+	assert.Equal(t, "203.0.113.0", a["client.ip"])
+	assert.Equal(t, a["user.name"], a["source.user.name"], "the copy is what PII handling left")
+}
+
+func TestSeverityIsWrittenInPlace(t *testing.T) {
+	cfg := defaults()
+	cfg.Severity.Overrides = map[string]string{"authentication.login": "low"}
+	lr := sourcetest.Records(run(t, cfg, oneRecord("authentication.login", map[string]any{
+		"authtrail.severity": "informational", "ocsf.severity_id": int64(1),
+	})))[0]
+	a := lr.Attributes().AsRaw()
+	assert.Equal(t, "low", a["authtrail.severity"])
+	assert.Equal(t, int64(2), a["ocsf.severity_id"])
+	assert.Equal(t, 3, lr.Attributes().Len(), "no key is added twice")
+	missing := sourcetest.Records(run(t, cfg, oneRecord("authentication.login", nil)))[0]
+	assert.Equal(t, "low", sourcetest.Attr(missing, "authtrail.severity"), "a record without severity gets one")
+}
+
 func TestMetrics(t *testing.T) {
 	tel := componenttest.NewTelemetry()
 	defer func() { require.NoError(t, tel.Shutdown(context.Background())) }()
