@@ -17,6 +17,7 @@ import (
 	"github.com/authtrail/authtrail/internal/schema"
 	"github.com/authtrail/authtrail/internal/sources"
 	"github.com/authtrail/authtrail/internal/sources/registry"
+	"github.com/authtrail/authtrail/internal/sources/vjson"
 	"github.com/authtrail/authtrail/processor/identityprocessor/internal/metadata"
 )
 
@@ -138,28 +139,32 @@ func (p *identityProcessor) normalize(lr plog.LogRecord, res pcommon.Resource) (
 			vendor = v.Str()
 		}
 	}
-	decode, ok := registry.Decoder(vendor)
-	if !ok {
-		return plog.Logs{}, vendor, false
-	}
-	var raw []byte
-	switch body := lr.Body(); body.Type() {
-	case pcommon.ValueTypeMap:
-		raw = appendJSON(make([]byte, 0, 2048), body)
-	case pcommon.ValueTypeStr:
-		s := body.Str()
-		if len(s) == 0 || s[0] != '{' {
-			return plog.Logs{}, vendor, false
-		}
-		raw = []byte(s)
-	default:
-		return plog.Logs{}, vendor, false
-	}
 	observed := lr.ObservedTimestamp().AsTime()
 	if lr.ObservedTimestamp() == 0 {
 		observed = time.Now()
 	}
-	out, err := decode(raw, sources.Options{Scope: p.scope, Observed: observed})
+	opts := sources.Options{Scope: p.scope, Observed: observed}
+	var out plog.Logs
+	var err error
+	switch body := lr.Body(); body.Type() {
+	case pcommon.ValueTypeMap:
+		decode, ok := registry.ValueDecoder(vendor)
+		if !ok {
+			return plog.Logs{}, vendor, false
+		}
+		doc := vjson.FromValue(body)
+		out, err = decode(doc.Root, opts)
+		doc.Release()
+	case pcommon.ValueTypeStr:
+		decode, ok := registry.Decoder(vendor)
+		s := body.Str()
+		if !ok || len(s) == 0 || s[0] != '{' {
+			return plog.Logs{}, vendor, false
+		}
+		out, err = decode([]byte(s), opts)
+	default:
+		return plog.Logs{}, vendor, false
+	}
 	if err != nil {
 		if ce := p.logger.Check(zap.DebugLevel, "record is not a vendor event; passed through"); ce != nil {
 			ce.Write(zap.String("vendor", vendor), zap.Error(err))
@@ -180,8 +185,7 @@ func (p *identityProcessor) normalize(lr plog.LogRecord, res pcommon.Resource) (
 	return out, vendor, true
 }
 
-// forEachResource calls f for every record of ld, with the record's
-// resource; tenant names are applied to each resource first.
+// forEachResource calls f for every record of ld, with the record's resource.
 func forEachResource(ld plog.Logs, f func(pcommon.Resource, plog.LogRecord)) {
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {

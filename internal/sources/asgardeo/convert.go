@@ -51,12 +51,19 @@ var unmappedConsumed = vjson.Skip{"tenant": nil}
 
 // Decode converts one Asgardeo webhook payload into one record per event.
 func Decode(raw []byte, opts sources.Options) (plog.Logs, error) {
-	doc, envelope, err := vjson.ParseObject(raw, "payload")
+	return sources.DecodeBytes(raw, opts, decode)
+}
+
+// DecodeValue converts one webhook payload given as a JSON tree.
+func DecodeValue(root *fastjson.Value, opts sources.Options) (plog.Logs, error) {
+	return sources.DecodeValue(root, opts, decode)
+}
+
+func decode(root *fastjson.Value, original string, opts sources.Options) (plog.Logs, error) {
+	envelope, err := vjson.Object(root, "payload")
 	if err != nil {
 		return plog.Logs{}, err
 	}
-	defer doc.Release()
-	root := doc.Root
 	events, err := vjson.Object(root.Get("events"), `field "events"`)
 	if err != nil || events.Len() == 0 {
 		return plog.Logs{}, errNoEvents
@@ -66,10 +73,6 @@ func Decode(raw []byte, opts sources.Options) (plog.Logs, error) {
 		return plog.Logs{}, fmt.Errorf(`field "iat": %w`, err)
 	}
 	jti, rci := vjson.Str(root, "jti"), vjson.Str(root, "rci")
-	var original string
-	if opts.IncludeOriginal {
-		original = string(raw)
-	}
 
 	b := schema.NewBuilder(Vendor, opts.Scope, opts.Observed)
 	var convErr error

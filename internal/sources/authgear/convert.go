@@ -154,21 +154,25 @@ func writeNode(b *schema.Builder, node *fastjson.Value, project string, opts sou
 
 // DecodeEvent converts one Authgear event, as a non-blocking webhook delivers it.
 func DecodeEvent(raw []byte, opts sources.Options) (plog.Logs, error) {
-	doc, _, err := vjson.ParseObject(raw, "event")
-	if err != nil {
+	return sources.DecodeBytes(raw, opts, decodeEvent)
+}
+
+// DecodeEventValue converts one event given as a JSON tree.
+func DecodeEventValue(root *fastjson.Value, opts sources.Options) (plog.Logs, error) {
+	return sources.DecodeValue(root, opts, decodeEvent)
+}
+
+func decodeEvent(root *fastjson.Value, original string, opts sources.Options) (plog.Logs, error) {
+	if _, err := vjson.Object(root, "event"); err != nil {
 		return plog.Logs{}, err
 	}
-	defer doc.Release()
-	e := schema.Event{Dataset: datasetWebhook}
-	if opts.IncludeOriginal {
-		e.Original = string(raw)
-	}
-	tenant, err := mapEvent(&e, "", doc.Root, "")
+	e := schema.Event{Dataset: datasetWebhook, Original: original}
+	tenant, err := mapEvent(&e, "", root, "")
 	if err != nil {
 		return plog.Logs{}, err
 	}
 	b := schema.NewBuilder(Vendor, opts.Scope, opts.Observed)
-	putData(b.Write(tenant, &e), doc.Root)
+	putData(b.Write(tenant, &e), root)
 	return b.Logs(), nil
 }
 

@@ -58,12 +58,19 @@ var failureReasons = []schema.ReasonRule{
 
 // Decode converts one audit-log entry (a JSON object) into one record.
 func Decode(raw []byte, opts sources.Options) (plog.Logs, error) {
-	doc, obj, err := vjson.ParseObject(raw, "audit-log entry")
+	return sources.DecodeBytes(raw, opts, decode)
+}
+
+// DecodeValue converts one audit-log entry given as a JSON tree.
+func DecodeValue(root *fastjson.Value, opts sources.Options) (plog.Logs, error) {
+	return sources.DecodeValue(root, opts, decode)
+}
+
+func decode(root *fastjson.Value, original string, opts sources.Options) (plog.Logs, error) {
+	obj, err := vjson.Object(root, "audit-log entry")
 	if err != nil {
 		return plog.Logs{}, err
 	}
-	defer doc.Release()
-	root := doc.Root
 	code := first(root, "event", "type", "action")
 	if code == "" {
 		return plog.Logs{}, errNoEvent
@@ -78,9 +85,7 @@ func Decode(raw []byte, opts sources.Options) (plog.Logs, error) {
 			break
 		}
 	}
-	if opts.IncludeOriginal {
-		e.Original = string(raw)
-	}
+	e.Original = original
 	payload := root.Get("payload")
 	if payload == nil {
 		payload = root // payload keys at the top level

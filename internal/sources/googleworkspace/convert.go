@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/valyala/fastjson"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	reports "google.golang.org/api/admin/reports/v1"
@@ -58,6 +59,13 @@ func DecodeJSON(raw []byte, opts sources.Options) (plog.Logs, error) {
 		page.Items = []*reports.Activity{&one}
 	}
 	return Convert(page.Items, opts)
+}
+
+// DecodeValue converts an activity or Activities page given as a JSON tree.
+// The Reports API types decode with encoding/json, so the tree is written
+// out as JSON first.
+func DecodeValue(root *fastjson.Value, opts sources.Options) (plog.Logs, error) {
+	return DecodeJSON(root.MarshalTo(nil), opts)
 }
 
 func convertActivity(b *schema.Builder, a *reports.Activity, opts sources.Options) error {

@@ -14,22 +14,35 @@ import (
 	"github.com/authtrail/authtrail/internal/sources/vgs"
 )
 
-// decoders accept one vendor event as JSON: a VGS notification, an Asgardeo
-// webhook payload, an Authgear event (the webhook body, i.e. an audit log's
-// data), a Google activity or Activities page, a Fillout audit-log entry.
-var decoders = map[string]sources.Decoder{
-	vgs.Vendor:             vgs.Decode,
-	asgardeo.Vendor:        asgardeo.Decode,
-	authgear.Vendor:        authgear.DecodeEvent,
-	googleworkspace.Vendor: googleworkspace.DecodeJSON,
-	"google_workspace":     googleworkspace.DecodeJSON,
-	fillout.Vendor:         fillout.Decode,
+// source is a vendor's decoder of one event, from JSON text or a JSON tree.
+type source struct {
+	bytes sources.Decoder
+	value sources.ValueDecoder
 }
 
-// Decoder returns the decoder for a vendor name (service.name / event.provider).
+// decoders accept one vendor event: a VGS notification, an Asgardeo webhook
+// payload, an Authgear event (the webhook body, i.e. an audit log's data), a
+// Google activity or Activities page, a Fillout audit-log entry.
+var decoders = map[string]source{
+	vgs.Vendor:             {vgs.Decode, vgs.DecodeValue},
+	asgardeo.Vendor:        {asgardeo.Decode, asgardeo.DecodeValue},
+	authgear.Vendor:        {authgear.DecodeEvent, authgear.DecodeEventValue},
+	googleworkspace.Vendor: {googleworkspace.DecodeJSON, googleworkspace.DecodeValue},
+	"google_workspace":     {googleworkspace.DecodeJSON, googleworkspace.DecodeValue},
+	fillout.Vendor:         {fillout.Decode, fillout.DecodeValue},
+}
+
+// Decoder returns the decoder of JSON text for a vendor name (service.name /
+// event.provider).
 func Decoder(vendor string) (sources.Decoder, bool) {
 	d, ok := decoders[vendor]
-	return d, ok
+	return d.bytes, ok
+}
+
+// ValueDecoder returns the decoder of JSON trees for a vendor name.
+func ValueDecoder(vendor string) (sources.ValueDecoder, bool) {
+	d, ok := decoders[vendor]
+	return d.value, ok
 }
 
 // Vendors lists the names Decoder accepts.
@@ -41,8 +54,14 @@ func Vendors() []string {
 	return out
 }
 
-// Decoders returns the registry (for tests).
-func Decoders() map[string]sources.Decoder { return decoders }
+// Decoders returns the decoders of JSON text (for tests).
+func Decoders() map[string]sources.Decoder {
+	out := make(map[string]sources.Decoder, len(decoders))
+	for v, d := range decoders {
+		out[v] = d.bytes
+	}
+	return out
+}
 
 // mappings are the vendors' mapping tables, for the OCSF 1.9 ids of a record.
 var mappings = map[string]func() map[string]schema.Mapping{

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/valyala/fastjson"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/authtrail/authtrail/internal/schema"
@@ -35,12 +36,19 @@ var consumed = vjson.Skip{
 
 // Decode converts one VGS notification (a JSON object) into one log record.
 func Decode(raw []byte, opts sources.Options) (plog.Logs, error) {
-	doc, obj, err := vjson.ParseObject(raw, "notification")
+	return sources.DecodeBytes(raw, opts, decode)
+}
+
+// DecodeValue converts one notification given as a JSON tree.
+func DecodeValue(root *fastjson.Value, opts sources.Options) (plog.Logs, error) {
+	return sources.DecodeValue(root, opts, decode)
+}
+
+func decode(root *fastjson.Value, original string, opts sources.Options) (plog.Logs, error) {
+	obj, err := vjson.Object(root, "notification")
 	if err != nil {
 		return plog.Logs{}, err
 	}
-	defer doc.Release()
-	root := doc.Root
 	code := vjson.Str(root, "event")
 	if code == "" {
 		return plog.Logs{}, errMissingEvent
@@ -72,9 +80,7 @@ func Decode(raw []byte, opts sources.Options) (plog.Logs, error) {
 	if email := vjson.Str(root, "details", "user_email"); email != "" && !e.Action.IsAuthentication() {
 		e.Target = schema.Identity{Email: email, Name: email}
 	}
-	if opts.IncludeOriginal {
-		e.Original = string(raw)
-	}
+	e.Original = original
 
 	tenant := schema.Tenant{ID: vjson.Str(root, "org_id")}
 	skip := consumed

@@ -18,9 +18,11 @@ import (
 
 var parsers fastjson.ParserPool
 
-// Doc is a parsed JSON document. Values taken from it are valid until Release.
+// Doc is a parsed or built JSON document. Values taken from it are valid
+// until Release.
 type Doc struct {
 	p    *fastjson.Parser
+	a    *fastjson.Arena
 	Root *fastjson.Value
 }
 
@@ -35,12 +37,16 @@ func Parse(raw []byte) (Doc, error) {
 	return Doc{p: p, Root: v}, nil
 }
 
-// Release returns the parser to the pool; the document's values become invalid.
+// Release returns the parser or arena to its pool; the document's values
+// become invalid.
 func (d *Doc) Release() {
 	if d.p != nil {
 		parsers.Put(d.p)
-		d.p, d.Root = nil, nil
 	}
+	if d.a != nil {
+		arenas.Put(d.a)
+	}
+	d.p, d.a, d.Root = nil, nil, nil
 }
 
 // ParseObject parses raw and requires a JSON object at the top; what names it

@@ -1,6 +1,7 @@
 package vjson
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -76,4 +77,28 @@ func TestCanonical(t *testing.T) {
 	require.NoError(t, err)
 	defer a.Release()
 	assert.Equal(t, `[{"a":{"y":[{"c":null,"d":"x"}],"z":true},"b":1}]`, string(Canonical(nil, a.Root)))
+}
+
+// TestFromValueReadsLikeJSON: a body built into a tree reads exactly like
+// the same body written as JSON and parsed.
+func TestFromValueReadsLikeJSON(t *testing.T) {
+	v := pcommon.NewValueMap()
+	require.NoError(t, v.Map().FromRaw(map[string]any{
+		"s": "quote\" back\\ nl\n tab\t é ✓", "i": int64(-7), "f": 1.5, "big": 1751705149662.0, "b": true,
+		"n": nil, "arr": []any{"x", int64(1), map[string]any{"k": "v"}}, "bytes": []byte("hi"), "nan": math.NaN(),
+		"bad": "bad\xff", "max": int64(math.MaxInt64),
+	}))
+	doc := FromValue(v)
+	defer doc.Release()
+	want := `{"arr":["x",1,{"k":"v"}],"b":true,"bad":"bad\ufffd","big":1751705149662,"bytes":"aGk=","f":1.5,` +
+		`"i":-7,"max":9223372036854775807,"n":null,"nan":null,"s":"quote\" back\\ nl\n tab\t é ✓"}`
+	assert.JSONEq(t, want, string(doc.Root.MarshalTo(nil)))
+	assert.Equal(t, "quote\" back\\ nl\n tab\t é ✓", Str(doc.Root, "s"), "escapes read back")
+	assert.Equal(t, int64(1751705149662), doc.Root.GetInt64("big"), "epoch milliseconds stay integers")
+	assert.Equal(t, int64(math.MaxInt64), doc.Root.GetInt64("max"))
+	assert.Equal(t, "v", Str(doc.Root.Get("arr", "2"), "k"))
+	m := pcommon.NewMap()
+	o, _ := doc.Root.Object()
+	Flatten(m, "x", o, nil)
+	assert.Equal(t, int64(1751705149662), m.AsRaw()["x.big"], "flattened like the parsed JSON")
 }
