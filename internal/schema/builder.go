@@ -66,6 +66,57 @@ func (b *Builder) startResource(t Tenant) {
 	b.records = sl.LogRecords()
 }
 
+// SetObserved sets the ObservedTimestamp of the records appended from now on.
+func (b *Builder) SetObserved(t pcommon.Timestamp) { b.observed = t }
+
+// Mark is a position in the batch, for Since and Rollback.
+type Mark struct{ resources, records int }
+
+// Mark returns the current end of the batch.
+func (b *Builder) Mark() Mark {
+	m := Mark{resources: b.logs.ResourceLogs().Len()}
+	if b.started {
+		m.records = b.records.Len()
+	}
+	return m
+}
+
+// Since calls f with the resource and each record appended after m.
+func (b *Builder) Since(m Mark, f func(pcommon.Resource, plog.LogRecord)) {
+	rls := b.logs.ResourceLogs()
+	for i := max(m.resources-1, 0); i < rls.Len(); i++ {
+		first := 0
+		if i == m.resources-1 {
+			first = m.records
+		}
+		rl := rls.At(i)
+		lrs := rl.ScopeLogs().At(0).LogRecords()
+		for j := first; j < lrs.Len(); j++ {
+			f(rl.Resource(), lrs.At(j))
+		}
+	}
+}
+
+// Rollback removes every record appended after m, for an event that turned
+// out malformed halfway.
+func (b *Builder) Rollback(m Mark) {
+	rls := b.logs.ResourceLogs()
+	if rls.Len() > m.resources {
+		i := 0
+		rls.RemoveIf(func(plog.ResourceLogs) bool { i++; return i > m.resources })
+		b.started = false // the next record starts a resource of its own
+	}
+	if b.started {
+		i := 0
+		b.records.RemoveIf(func(plog.LogRecord) bool { i++; return i > m.records })
+	} else if m.resources > 0 {
+		// Trim the resource that was current at m; new records go to a new one.
+		lrs := rls.At(m.resources - 1).ScopeLogs().At(0).LogRecords()
+		i := 0
+		lrs.RemoveIf(func(plog.LogRecord) bool { i++; return i > m.records })
+	}
+}
+
 // Logs returns the batch built so far.
 func (b *Builder) Logs() plog.Logs { return b.logs }
 

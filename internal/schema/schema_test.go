@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 )
 
@@ -161,4 +162,42 @@ func TestOCSF19(t *testing.T) {
 	assert.Equal(t, o, OCSF{Class: 3001, Activity: 3, Class19: 3007, Activity19: 8})
 	plain := OCSF{Class: OCSFAuthentication, Activity: 1}
 	assert.Equal(t, plain, plain.V19())
+}
+
+func TestBuilderMarkSinceRollback(t *testing.T) {
+	b := NewBuilder("vgs", Scope{Name: "test"}, time.Time{})
+	write := func(tenant, id string) {
+		b.Write(Tenant{ID: tenant}, &Event{Action: ActionLogin, Outcome: OutcomeSuccess, ID: id})
+	}
+	ids := func(m Mark) (out []string) {
+		b.Since(m, func(res pcommon.Resource, lr plog.LogRecord) {
+			org, _ := res.Attributes().Get(AttrOrganizationID)
+			id, _ := lr.Attributes().Get(AttrEventID)
+			out = append(out, org.Str()+"/"+id.Str())
+		})
+		return out
+	}
+	start := b.Mark()
+	write("t1", "a")
+	m := b.Mark()
+	write("t1", "b")
+	write("t2", "c")
+	assert.Equal(t, []string{"t1/b", "t2/c"}, ids(m))
+	assert.Equal(t, []string{"t1/a", "t1/b", "t2/c"}, ids(start))
+
+	b.Rollback(m)
+	assert.Equal(t, []string{"t1/a"}, ids(start), "records and resources after the mark are gone")
+	write("t1", "d")
+	assert.Equal(t, []string{"t1/a", "t1/d"}, ids(start))
+	assert.Equal(t, 2, b.Logs().ResourceLogs().Len(), "after a rollback past a resource, records start a new one")
+
+	m = b.Mark()
+	write("t1", "e")
+	b.Rollback(m)
+	assert.Equal(t, []string{"t1/a", "t1/d"}, ids(start), "rolled back within one resource")
+	b.Rollback(start)
+	assert.Equal(t, 0, b.Logs().LogRecordCount())
+	b.SetObserved(42)
+	write("t3", "f")
+	assert.Equal(t, pcommon.Timestamp(42), b.Logs().ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).ObservedTimestamp())
 }

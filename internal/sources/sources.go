@@ -28,16 +28,16 @@ type Options struct {
 // not errors, they pass through.
 type Decoder func(raw []byte, opts Options) (plog.Logs, error)
 
-// ValueDecoder converts one vendor event that is already a JSON tree: parsed
-// from the wire, or built from a log record's body (vjson.FromValue).
-type ValueDecoder func(root *fastjson.Value, opts Options) (plog.Logs, error)
+// EventWriter writes one vendor event, given as a JSON tree (parsed from the
+// wire, or built from a log record's body by vjson.FromValue), into b.
+// original is the event's text for event.original, or "". An error means the
+// event is malformed; records already written for it are the caller's to
+// roll back.
+type EventWriter func(b *schema.Builder, root *fastjson.Value, original string) error
 
-// ParsedDecoder is a vendor's conversion of a JSON tree; original is the
-// event's text for event.original, when the caller asked for it.
-type ParsedDecoder func(root *fastjson.Value, original string, opts Options) (plog.Logs, error)
-
-// DecodeBytes parses raw and converts it with d; event.original is raw.
-func DecodeBytes(raw []byte, opts Options, d ParsedDecoder) (plog.Logs, error) {
+// DecodeBytes parses raw and writes it with w into a new batch of vendor's
+// records; event.original is raw when opts ask for it.
+func DecodeBytes(raw []byte, opts Options, vendor string, w EventWriter) (plog.Logs, error) {
 	doc, err := vjson.Parse(raw)
 	if err != nil {
 		return plog.Logs{}, err
@@ -47,16 +47,11 @@ func DecodeBytes(raw []byte, opts Options, d ParsedDecoder) (plog.Logs, error) {
 	if opts.IncludeOriginal {
 		original = string(raw)
 	}
-	return d(doc.Root, original, opts)
-}
-
-// DecodeValue converts a JSON tree with d; event.original is the tree as JSON.
-func DecodeValue(root *fastjson.Value, opts Options, d ParsedDecoder) (plog.Logs, error) {
-	var original string
-	if opts.IncludeOriginal {
-		original = string(root.MarshalTo(nil))
+	b := schema.NewBuilder(vendor, opts.Scope, opts.Observed)
+	if err := w(b, doc.Root, original); err != nil {
+		return plog.Logs{}, err
 	}
-	return d(root, original, opts)
+	return b.Logs(), nil
 }
 
 // ScopeOptions names the component (import path and build version) on its records.

@@ -15,7 +15,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/authtrail/authtrail/internal/schema"
-	"github.com/authtrail/authtrail/internal/sources"
 	"github.com/authtrail/authtrail/internal/sources/registry"
 	"github.com/authtrail/authtrail/internal/sources/vjson"
 	"github.com/authtrail/authtrail/processor/identityprocessor/internal/metadata"
@@ -83,8 +82,8 @@ func (p *identityProcessor) shutdown(context.Context) error {
 }
 
 func (p *identityProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
-	var decoded []plog.Logs
 	var counts recordCounts
+	decoded := batchBuilders{scope: p.scope}
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		res := rls.At(i).Resource()
@@ -97,29 +96,27 @@ func (p *identityProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog
 					p.applyPolicy(lr, res, &f)
 					return false
 				}
-				out, vendor, ok := p.normalize(lr, res)
-				if !ok {
+				if vendor, ok := p.normalize(lr, res, &decoded); !ok {
 					counts.add(vendor, "", resultPassedThrough)
 					return false
 				}
-				forEachResource(out, func(res pcommon.Resource, lr plog.LogRecord) {
-					f := readFields(lr.Attributes())
-					counts.add(f.str(fieldProvider), f.str(fieldAction), resultNormalized)
-					p.applyPolicy(lr, res, &f)
-				})
-				decoded = append(decoded, out)
 				return true
 			})
 		}
 	}
-	for _, d := range decoded {
-		d.ResourceLogs().MoveAndAppendTo(ld.ResourceLogs())
-	}
-	if len(decoded) > 0 {
+	if len(decoded.builders) > 0 {
 		ld.ResourceLogs().RemoveIf(func(rl plog.ResourceLogs) bool {
 			rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool { return sl.LogRecords().Len() == 0 })
 			return rl.ScopeLogs().Len() == 0
 		})
+	}
+	for _, b := range decoded.builders {
+		forEachResource(b.Logs(), func(res pcommon.Resource, lr plog.LogRecord) {
+			f := readFields(lr.Attributes())
+			counts.add(f.str(fieldProvider), f.str(fieldAction), resultNormalized)
+			p.applyPolicy(lr, res, &f)
+		})
+		b.Logs().ResourceLogs().MoveAndAppendTo(ld.ResourceLogs())
 	}
 	for _, c := range counts {
 		p.count(ctx, c.key, c.n)
@@ -127,53 +124,74 @@ func (p *identityProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog
 	return ld, nil
 }
 
+// batchBuilders collect one batch's normalized records, a builder per
+// vendor, so records of one vendor and tenant share a resource.
+type batchBuilders struct {
+	scope    schema.Scope
+	builders []*schema.Builder // few vendors per batch: a slice beats a map
+}
+
+func (bb *batchBuilders) get(vendor string) *schema.Builder {
+	for _, b := range bb.builders {
+		if b.Vendor() == vendor {
+			return b
+		}
+	}
+	b := schema.NewBuilder(vendor, bb.scope, time.Time{})
+	bb.builders = append(bb.builders, b)
+	return b
+}
+
 // normalize decodes a raw vendor event carried as the body (a map, or a JSON
-// object as a string) with the vendor's own decoder. The vendor is the
-// record's event.provider, else the resource's service.name, else vendor.
-func (p *identityProcessor) normalize(lr plog.LogRecord, res pcommon.Resource) (plog.Logs, string, bool) {
+// object as a string) with the vendor's own decoder into the batch's builder.
+// The vendor is the record's event.provider, else the resource's
+// service.name, else the vendor setting.
+func (p *identityProcessor) normalize(lr plog.LogRecord, res pcommon.Resource, decoded *batchBuilders) (string, bool) {
 	vendor := p.cfg.Vendor
 	if v, ok := lr.Attributes().Get(schema.AttrEventProvider); ok && v.Str() != "" {
 		vendor = v.Str()
 	} else if v, ok := res.Attributes().Get(schema.AttrServiceName); ok {
-		if _, known := registry.Decoder(v.Str()); known {
+		if _, known := registry.Writer(v.Str()); known {
 			vendor = v.Str()
 		}
 	}
-	observed := lr.ObservedTimestamp().AsTime()
-	if lr.ObservedTimestamp() == 0 {
-		observed = time.Now()
+	write, ok := registry.Writer(vendor)
+	if !ok {
+		return vendor, false
 	}
-	opts := sources.Options{Scope: p.scope, Observed: observed}
-	var out plog.Logs
-	var err error
+	var doc vjson.Doc
 	switch body := lr.Body(); body.Type() {
 	case pcommon.ValueTypeMap:
-		decode, ok := registry.ValueDecoder(vendor)
-		if !ok {
-			return plog.Logs{}, vendor, false
-		}
-		doc := vjson.FromValue(body)
-		out, err = decode(doc.Root, opts)
-		doc.Release()
+		doc = vjson.FromValue(body)
 	case pcommon.ValueTypeStr:
-		decode, ok := registry.Decoder(vendor)
 		s := body.Str()
-		if !ok || len(s) == 0 || s[0] != '{' {
-			return plog.Logs{}, vendor, false
+		if len(s) == 0 || s[0] != '{' {
+			return vendor, false
 		}
-		out, err = decode([]byte(s), opts)
+		var err error
+		if doc, err = vjson.Parse([]byte(s)); err != nil {
+			p.debugPassThrough(vendor, err)
+			return vendor, false
+		}
 	default:
-		return plog.Logs{}, vendor, false
+		return vendor, false
 	}
-	if err != nil {
-		if ce := p.logger.Check(zap.DebugLevel, "record is not a vendor event; passed through"); ce != nil {
-			ce.Write(zap.String("vendor", vendor), zap.Error(err))
-		}
-		return plog.Logs{}, vendor, false
+	defer doc.Release()
+	observed := lr.ObservedTimestamp()
+	if observed == 0 {
+		observed = pcommon.NewTimestampFromTime(time.Now())
+	}
+	b := decoded.get(vendor)
+	b.SetObserved(observed)
+	mark := b.Mark()
+	if err := write(b, doc.Root, ""); err != nil {
+		b.Rollback(mark)
+		p.debugPassThrough(vendor, err)
+		return vendor, false
 	}
 	// Attributes the record already had (file name, collector metadata) stay.
 	orig := lr.Attributes()
-	forEachResource(out, func(res pcommon.Resource, n plog.LogRecord) {
+	b.Since(mark, func(res pcommon.Resource, n plog.LogRecord) {
 		p.applyTenant(res)
 		orig.Range(func(k string, v pcommon.Value) bool {
 			if _, exists := n.Attributes().Get(k); !exists {
@@ -182,7 +200,13 @@ func (p *identityProcessor) normalize(lr plog.LogRecord, res pcommon.Resource) (
 			return true
 		})
 	})
-	return out, vendor, true
+	return vendor, true
+}
+
+func (p *identityProcessor) debugPassThrough(vendor string, err error) {
+	if ce := p.logger.Check(zap.DebugLevel, "record is not a vendor event; passed through"); ce != nil {
+		ce.Write(zap.String("vendor", vendor), zap.Error(err))
+	}
 }
 
 // forEachResource calls f for every record of ld, with the record's resource.

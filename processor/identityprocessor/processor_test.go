@@ -123,6 +123,45 @@ func TestPassThrough(t *testing.T) {
 	assert.Equal(t, want, out, "unrecognised records pass through untouched")
 }
 
+// A batch of replayed events: records of one vendor and tenant share a
+// resource, and a payload that fails halfway leaves nothing behind.
+func TestBatchSharesResourcesAndRollsBackBadPayloads(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(sourcetest.RepoRoot(t), "testdata", "asgardeo", "loginSuccess.json"))
+	require.NoError(t, err)
+	var good map[string]any
+	require.NoError(t, json.Unmarshal(raw, &good))
+	ld := plog.NewLogs()
+	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	for i := range 3 {
+		lr := lrs.AppendEmpty()
+		lr.Attributes().PutStr(schema.AttrEventProvider, "asgardeo")
+		if i != 1 {
+			require.NoError(t, lr.Body().SetEmptyMap().FromRaw(good))
+			continue
+		}
+		// Two events in this order: the first maps, the second is not an
+		// object, so the payload is refused after one record was written.
+		body := lr.Body().SetEmptyMap()
+		body.PutStr("jti", "x")
+		body.PutDouble("iat", 1751705149662)
+		events := body.PutEmptyMap("events")
+		const uri = "https://schemas.identity.wso2.org/events/login/event-type/loginSuccess"
+		require.NoError(t, events.PutEmptyMap(uri).FromRaw(good["events"].(map[string]any)[uri].(map[string]any)))
+		events.PutStr("https://schemas.identity.wso2.org/events/login/event-type/loginFailed", "not an object")
+	}
+	out := run(t, defaults(), ld)
+	require.Equal(t, 2, out.ResourceLogs().Len(), "the input resource keeps the refused record; both good ones share one")
+	refused := out.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	require.Equal(t, 1, refused.Len())
+	assert.Equal(t, "x", refused.At(0).Body().Map().AsRaw()["jti"], "the refused payload passes through untouched")
+	normalized := out.ResourceLogs().At(1)
+	assert.Equal(t, "asgardeo", normalized.Resource().Attributes().AsRaw()["service.name"])
+	require.Equal(t, 2, normalized.ScopeLogs().At(0).LogRecords().Len(), "no record of the refused payload is left")
+	for _, lr := range sourcetest.Records(out)[1:] {
+		assert.Equal(t, "authentication.login", sourcetest.Attr(lr, schema.AttrEventAction))
+	}
+}
+
 func TestAlreadyNormalizedRecordsKeepTheirMapping(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join(sourcetest.RepoRoot(t), "testdata", "vgs", "user_mfa_deleted.json"))
 	require.NoError(t, err)

@@ -51,30 +51,25 @@ var unmappedConsumed = vjson.Skip{"tenant": nil}
 
 // Decode converts one Asgardeo webhook payload into one record per event.
 func Decode(raw []byte, opts sources.Options) (plog.Logs, error) {
-	return sources.DecodeBytes(raw, opts, decode)
+	return sources.DecodeBytes(raw, opts, Vendor, Write)
 }
 
-// DecodeValue converts one webhook payload given as a JSON tree.
-func DecodeValue(root *fastjson.Value, opts sources.Options) (plog.Logs, error) {
-	return sources.DecodeValue(root, opts, decode)
-}
-
-func decode(root *fastjson.Value, original string, opts sources.Options) (plog.Logs, error) {
+// Write writes the records of one webhook payload, given as a JSON tree, into b.
+func Write(b *schema.Builder, root *fastjson.Value, original string) error {
 	envelope, err := vjson.Object(root, "payload")
 	if err != nil {
-		return plog.Logs{}, err
+		return err
 	}
 	events, err := vjson.Object(root.Get("events"), `field "events"`)
 	if err != nil || events.Len() == 0 {
-		return plog.Logs{}, errNoEvents
+		return errNoEvents
 	}
 	iat, err := vjson.EpochMillis(root, "iat")
 	if err != nil {
-		return plog.Logs{}, fmt.Errorf(`field "iat": %w`, err)
+		return fmt.Errorf(`field "iat": %w`, err)
 	}
 	jti, rci := vjson.Str(root, "jti"), vjson.Str(root, "rci")
 
-	b := schema.NewBuilder(Vendor, opts.Scope, opts.Observed)
 	var convErr error
 	events.Visit(func(uri []byte, data *fastjson.Value) {
 		if convErr != nil {
@@ -106,10 +101,7 @@ func decode(root *fastjson.Value, original string, opts sources.Options) (plog.L
 		vjson.Flatten(attrs, namespace, obj, dataConsumed)
 		putClaims(attrs, data.Get("user"))
 	})
-	if convErr != nil {
-		return plog.Logs{}, convErr
-	}
-	return b.Logs(), nil
+	return convErr
 }
 
 // eventName is the last segment of an event-type URI.

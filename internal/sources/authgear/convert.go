@@ -154,26 +154,21 @@ func writeNode(b *schema.Builder, node *fastjson.Value, project string, opts sou
 
 // DecodeEvent converts one Authgear event, as a non-blocking webhook delivers it.
 func DecodeEvent(raw []byte, opts sources.Options) (plog.Logs, error) {
-	return sources.DecodeBytes(raw, opts, decodeEvent)
+	return sources.DecodeBytes(raw, opts, Vendor, WriteEvent)
 }
 
-// DecodeEventValue converts one event given as a JSON tree.
-func DecodeEventValue(root *fastjson.Value, opts sources.Options) (plog.Logs, error) {
-	return sources.DecodeValue(root, opts, decodeEvent)
-}
-
-func decodeEvent(root *fastjson.Value, original string, opts sources.Options) (plog.Logs, error) {
+// WriteEvent writes one event, given as a JSON tree, into b.
+func WriteEvent(b *schema.Builder, root *fastjson.Value, original string) error {
 	if _, err := vjson.Object(root, "event"); err != nil {
-		return plog.Logs{}, err
+		return err
 	}
 	e := schema.Event{Dataset: datasetWebhook, Original: original}
 	tenant, err := mapEvent(&e, "", root, "")
 	if err != nil {
-		return plog.Logs{}, err
+		return err
 	}
-	b := schema.NewBuilder(Vendor, opts.Scope, opts.Observed)
 	putData(b.Write(tenant, &e), root)
-	return b.Logs(), nil
+	return nil
 }
 
 // dataConsumed are the event fields mapped; the rest land under authgear.*.

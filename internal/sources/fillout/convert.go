@@ -58,29 +58,25 @@ var failureReasons = []schema.ReasonRule{
 
 // Decode converts one audit-log entry (a JSON object) into one record.
 func Decode(raw []byte, opts sources.Options) (plog.Logs, error) {
-	return sources.DecodeBytes(raw, opts, decode)
+	return sources.DecodeBytes(raw, opts, Vendor, Write)
 }
 
-// DecodeValue converts one audit-log entry given as a JSON tree.
-func DecodeValue(root *fastjson.Value, opts sources.Options) (plog.Logs, error) {
-	return sources.DecodeValue(root, opts, decode)
-}
-
-func decode(root *fastjson.Value, original string, opts sources.Options) (plog.Logs, error) {
+// Write writes one audit-log entry, given as a JSON tree, into b.
+func Write(b *schema.Builder, root *fastjson.Value, original string) error {
 	obj, err := vjson.Object(root, "audit-log entry")
 	if err != nil {
-		return plog.Logs{}, err
+		return err
 	}
 	code := first(root, "event", "type", "action")
 	if code == "" {
-		return plog.Logs{}, errNoEvent
+		return errNoEvent
 	}
 	e := schema.Event{Code: code, ID: vjson.Str(root, "id"), Dataset: dataset,
 		ClientAddress: vjson.Str(root, "ip_address"), UserAgent: vjson.Str(root, "user_agent")}
 	for _, k := range []string{"timestamp", "created_at", "time"} {
 		if root.Get(k) != nil {
 			if e.Time, err = vjson.RFC3339(root, k); err != nil {
-				return plog.Logs{}, fmt.Errorf("field %q: %w", k, err)
+				return fmt.Errorf("field %q: %w", k, err)
 			}
 			break
 		}
@@ -98,7 +94,6 @@ func decode(root *fastjson.Value, original string, opts sources.Options) (plog.L
 		e.Actor = actor(root.Get("actor"))
 	}
 	tenant := schema.Tenant{ID: vjson.Str(root, "organization", "id"), Name: vjson.Str(root, "organization", "name")}
-	b := schema.NewBuilder(Vendor, opts.Scope, opts.Observed)
 	lr := b.Write(tenant, &e)
 	a := lr.Attributes()
 	if t := vjson.Str(payload, "target", "type"); t != "" {
@@ -110,7 +105,7 @@ func decode(root *fastjson.Value, original string, opts sources.Options) (plog.L
 		}
 	}
 	vjson.Flatten(a, namespace, obj, consumed)
-	return b.Logs(), nil
+	return nil
 }
 
 func first(v *fastjson.Value, keys ...string) string {

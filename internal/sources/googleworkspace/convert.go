@@ -37,38 +37,58 @@ const (
 // Convert writes one record per event of every activity of a page.
 func Convert(items []*reports.Activity, opts sources.Options) (plog.Logs, error) {
 	b := schema.NewBuilder(Vendor, opts.Scope, opts.Observed)
-	for i, a := range items {
-		if err := convertActivity(b, a, opts); err != nil {
-			return plog.Logs{}, fmt.Errorf("items[%d]: %w", i, err)
-		}
+	if err := writeActivities(b, items, opts.IncludeOriginal); err != nil {
+		return plog.Logs{}, err
 	}
 	return b.Logs(), nil
 }
 
+func writeActivities(b *schema.Builder, items []*reports.Activity, includeOriginal bool) error {
+	for i, a := range items {
+		if err := convertActivity(b, a, includeOriginal); err != nil {
+			return fmt.Errorf("items[%d]: %w", i, err)
+		}
+	}
+	return nil
+}
+
 // DecodeJSON converts an Activities page ({"items": [...]}) or one activity.
 func DecodeJSON(raw []byte, opts sources.Options) (plog.Logs, error) {
+	items, err := activities(raw)
+	if err != nil {
+		return plog.Logs{}, err
+	}
+	return Convert(items, opts)
+}
+
+func activities(raw []byte) ([]*reports.Activity, error) {
 	var page reports.Activities
 	if err := json.Unmarshal(raw, &page); err != nil {
-		return plog.Logs{}, fmt.Errorf("malformed JSON: %w", err)
+		return nil, fmt.Errorf("malformed JSON: %w", err)
 	}
 	if len(page.Items) == 0 {
 		var one reports.Activity
 		if err := json.Unmarshal(raw, &one); err != nil || one.Id == nil {
-			return plog.Logs{}, errors.New(`expected an Activities page ("items") or an activity ("id", "events")`)
+			return nil, errors.New(`expected an Activities page ("items") or an activity ("id", "events")`)
 		}
 		page.Items = []*reports.Activity{&one}
 	}
-	return Convert(page.Items, opts)
+	return page.Items, nil
 }
 
-// DecodeValue converts an activity or Activities page given as a JSON tree.
-// The Reports API types decode with encoding/json, so the tree is written
-// out as JSON first.
-func DecodeValue(root *fastjson.Value, opts sources.Options) (plog.Logs, error) {
-	return DecodeJSON(root.MarshalTo(nil), opts)
+// Write writes an activity or Activities page, given as a JSON tree, into b.
+// The Reports API types decode with encoding/json, so the tree is written out
+// as JSON first. A non-empty original asks for event.original, which is each
+// activity as JSON.
+func Write(b *schema.Builder, root *fastjson.Value, original string) error {
+	items, err := activities(root.MarshalTo(nil))
+	if err != nil {
+		return err
+	}
+	return writeActivities(b, items, original != "")
 }
 
-func convertActivity(b *schema.Builder, a *reports.Activity, opts sources.Options) error {
+func convertActivity(b *schema.Builder, a *reports.Activity, includeOriginal bool) error {
 	if a == nil || a.Id == nil {
 		return errors.New(`activity has no "id"`)
 	}
@@ -77,7 +97,7 @@ func convertActivity(b *schema.Builder, a *reports.Activity, opts sources.Option
 		return fmt.Errorf(`field "id.time": %w`, err)
 	}
 	var original string
-	if opts.IncludeOriginal {
+	if includeOriginal {
 		raw, _ := json.Marshal(a)
 		original = string(raw)
 	}

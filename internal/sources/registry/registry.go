@@ -14,22 +14,23 @@ import (
 	"github.com/authtrail/authtrail/internal/sources/vgs"
 )
 
-// source is a vendor's decoder of one event, from JSON text or a JSON tree.
+// source is a vendor's decoder of one event as JSON text, and its writer of
+// one event as a JSON tree.
 type source struct {
 	bytes sources.Decoder
-	value sources.ValueDecoder
+	write sources.EventWriter
 }
 
 // decoders accept one vendor event: a VGS notification, an Asgardeo webhook
 // payload, an Authgear event (the webhook body, i.e. an audit log's data), a
 // Google activity or Activities page, a Fillout audit-log entry.
 var decoders = map[string]source{
-	vgs.Vendor:             {vgs.Decode, vgs.DecodeValue},
-	asgardeo.Vendor:        {asgardeo.Decode, asgardeo.DecodeValue},
-	authgear.Vendor:        {authgear.DecodeEvent, authgear.DecodeEventValue},
-	googleworkspace.Vendor: {googleworkspace.DecodeJSON, googleworkspace.DecodeValue},
-	"google_workspace":     {googleworkspace.DecodeJSON, googleworkspace.DecodeValue},
-	fillout.Vendor:         {fillout.Decode, fillout.DecodeValue},
+	vgs.Vendor:             {vgs.Decode, vgs.Write},
+	asgardeo.Vendor:        {asgardeo.Decode, asgardeo.Write},
+	authgear.Vendor:        {authgear.DecodeEvent, authgear.WriteEvent},
+	googleworkspace.Vendor: {googleworkspace.DecodeJSON, googleworkspace.Write},
+	"google_workspace":     {googleworkspace.DecodeJSON, googleworkspace.Write},
+	fillout.Vendor:         {fillout.Decode, fillout.Write},
 }
 
 // Decoder returns the decoder of JSON text for a vendor name (service.name /
@@ -39,10 +40,10 @@ func Decoder(vendor string) (sources.Decoder, bool) {
 	return d.bytes, ok
 }
 
-// ValueDecoder returns the decoder of JSON trees for a vendor name.
-func ValueDecoder(vendor string) (sources.ValueDecoder, bool) {
+// Writer returns the writer of JSON trees for a vendor name.
+func Writer(vendor string) (sources.EventWriter, bool) {
 	d, ok := decoders[vendor]
-	return d.value, ok
+	return d.write, ok
 }
 
 // Vendors lists the names Decoder accepts.

@@ -36,26 +36,22 @@ var consumed = vjson.Skip{
 
 // Decode converts one VGS notification (a JSON object) into one log record.
 func Decode(raw []byte, opts sources.Options) (plog.Logs, error) {
-	return sources.DecodeBytes(raw, opts, decode)
+	return sources.DecodeBytes(raw, opts, Vendor, Write)
 }
 
-// DecodeValue converts one notification given as a JSON tree.
-func DecodeValue(root *fastjson.Value, opts sources.Options) (plog.Logs, error) {
-	return sources.DecodeValue(root, opts, decode)
-}
-
-func decode(root *fastjson.Value, original string, opts sources.Options) (plog.Logs, error) {
+// Write writes one notification, given as a JSON tree, into b.
+func Write(b *schema.Builder, root *fastjson.Value, original string) error {
 	obj, err := vjson.Object(root, "notification")
 	if err != nil {
-		return plog.Logs{}, err
+		return err
 	}
 	code := vjson.Str(root, "event")
 	if code == "" {
-		return plog.Logs{}, errMissingEvent
+		return errMissingEvent
 	}
 	ts, err := vjson.RFC3339(root, "timestamp")
 	if err != nil {
-		return plog.Logs{}, fmt.Errorf("field \"timestamp\": %w", err)
+		return fmt.Errorf("field \"timestamp\": %w", err)
 	}
 
 	e := schema.Event{
@@ -91,10 +87,9 @@ func decode(root *fastjson.Value, original string, opts sources.Options) (plog.L
 		skip = consumedWithTenant
 	}
 
-	b := schema.NewBuilder(Vendor, opts.Scope, opts.Observed)
 	lr := b.Write(tenant, &e)
 	vjson.Flatten(lr.Attributes(), namespace, obj, skip)
-	return b.Logs(), nil
+	return nil
 }
 
 // consumedWithTenant also consumes "tenant" when it only repeats org_id.
