@@ -7,6 +7,7 @@ package ottl
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -94,31 +95,88 @@ func BenchmarkNormalizeFromBody(b *testing.B) {
 		measure(b, create(b, f, f.CreateDefaultConfig(), consumertest.NewNop()))
 	})
 	b.Run("transform_ottl", func(b *testing.B) {
-		f := transformprocessor.NewFactory()
-		cfg := f.CreateDefaultConfig()
-		conf := confmap.NewFromStringMap(map[string]any{
-			"error_mode":     "ignore",
-			"log_statements": []any{map[string]any{"context": "log", "statements": statements}},
-		})
-		if err := conf.Unmarshal(cfg); err != nil {
+		groups := []any{map[string]any{"context": "log", "statements": statements}}
+		measure(b, create(b, transformprocessor.NewFactory(), transformConfig(b, "ignore", groups), consumertest.NewNop()))
+	})
+	b.Run("transform_ottl_all_types", func(b *testing.B) {
+		uris, _, err := sampleURIs()
+		if err != nil {
 			b.Fatal(err)
 		}
-		measure(b, create(b, f, cfg, consumertest.NewNop()))
+		measure(b, create(b, transformprocessor.NewFactory(), transformConfig(b, "ignore", completeProgram(uris)), consumertest.NewNop()))
 	})
+}
+
+// transformConfig is a transform processor running groups. The benchmarks
+// use error_mode ignore, as a production pipeline would; the tests use
+// propagate, so that a statement that fails fails the test.
+func transformConfig(tb testing.TB, errorMode string, groups []any) component.Config {
+	cfg := transformprocessor.NewFactory().CreateDefaultConfig()
+	conf := confmap.NewFromStringMap(map[string]any{"error_mode": errorMode, "log_statements": groups})
+	if err := conf.Unmarshal(cfg); err != nil {
+		tb.Fatal(err)
+	}
+	return cfg
+}
+
+// TestCompleteProgramMatchesTheProcessor guards the all-types comparison:
+// for every Asgardeo sample, the generated OTTL program gives the processor's
+// classification, identities and authentication fields.
+func TestCompleteProgramMatchesTheProcessor(t *testing.T) {
+	uris, raws, err := sampleURIs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(uris) < 17 {
+		t.Fatalf("found %d Asgardeo samples, want the 17 seed event types", len(uris))
+	}
+	run := func(f processor.Factory, cfg component.Config, raw []byte) map[string]any {
+		sink := new(consumertest.LogsSink)
+		p, err := f.CreateLogs(context.Background(), processortest.NewNopSettings(f.Type()), cfg, sink)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		ld := plog.NewLogs()
+		lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+		if err := lr.Body().SetEmptyMap().FromRaw(m); err != nil {
+			t.Fatal(err)
+		}
+		lr.Attributes().PutStr("event.provider", "asgardeo")
+		if err := p.ConsumeLogs(context.Background(), ld); err != nil {
+			t.Fatal(err)
+		}
+		out := sink.AllLogs()[0]
+		rl := out.ResourceLogs().At(out.ResourceLogs().Len() - 1)
+		return rl.ScopeLogs().At(0).LogRecords().At(0).Attributes().AsRaw()
+	}
+	identity := identityprocessor.NewFactory()
+	program := transformConfig(t, "propagate", completeProgram(uris))
+	compared := []string{
+		"event.action", "event.category", "event.type", "event.outcome", "event.code", "event.id",
+		"ocsf.class_uid", "ocsf.activity_id", "ocsf.type_uid", "ocsf.status_id",
+		"user.id", "user.name", "user.email", "user.target.id", "user.target.name", "user.target.email",
+		"authtrail.auth.method", "authtrail.auth.provider", "error.type", "asgardeo.organization.org_handle",
+	}
+	for name, raw := range raws {
+		want := run(identity, identity.CreateDefaultConfig(), raw)
+		got := run(transformprocessor.NewFactory(), program, raw)
+		for _, k := range compared {
+			if fmt.Sprint(want[k]) != fmt.Sprint(got[k]) {
+				t.Errorf("%s: %s = %v, the processor gives %v", name, k, got[k], want[k])
+			}
+		}
+	}
 }
 
 // TestOTTLStatementsWork guards the comparison: the OTTL side really produces
 // the normalized attributes.
 func TestOTTLStatementsWork(t *testing.T) {
 	f := transformprocessor.NewFactory()
-	cfg := f.CreateDefaultConfig()
-	conf := confmap.NewFromStringMap(map[string]any{
-		"error_mode":     "propagate",
-		"log_statements": []any{map[string]any{"context": "log", "statements": statements}},
-	})
-	if err := conf.Unmarshal(cfg); err != nil {
-		t.Fatal(err)
-	}
+	cfg := transformConfig(t, "propagate", []any{map[string]any{"context": "log", "statements": statements}})
 	sink := new(consumertest.LogsSink)
 	p, err := f.CreateLogs(context.Background(), processortest.NewNopSettings(f.Type()), cfg, sink)
 	if err != nil {

@@ -115,3 +115,9 @@ const (
 	claimGivenName = "givenname"
 	claimLastName  = "lastname"
 )
+
+// Authenticators returns the authenticator table (for the OTTL comparison).
+func Authenticators() map[string]string { return authenticators }
+
+// FailureReasons returns the failure-reason rules (for the OTTL comparison).
+func FailureReasons() []schema.ReasonRule { return failureReasons }
