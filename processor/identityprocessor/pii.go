@@ -4,9 +4,12 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -17,10 +20,15 @@ import (
 // scrubber applies pii: hash or drop (decision 6.10.11) to a record.
 type scrubber struct {
 	mode string
-	salt []byte
+	macs sync.Pool // HMAC-SHA256 keyed with the salt; Reset between uses
 }
 
-func newScrubber(mode, salt string) *scrubber { return &scrubber{mode: mode, salt: []byte(salt)} }
+func newScrubber(mode, salt string) *scrubber {
+	s := &scrubber{mode: mode}
+	key := []byte(salt)
+	s.macs.New = func() any { return hmac.New(sha256.New, key) }
+	return s
+}
 
 var emailPattern = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
 
@@ -38,10 +46,15 @@ var identityRoles = []struct {
 const redacted = "[redacted]"
 
 func (s *scrubber) hash(v string) string {
-	m := hmac.New(sha256.New, s.salt)
+	m := s.macs.Get().(hash.Hash)
+	defer s.macs.Put(m)
+	m.Reset()
 	m.Write([]byte(strings.ToLower(v)))
-	return hex.EncodeToString(m.Sum(nil))[:32]
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(m.Sum(sum[:0])[:16])
 }
+
+func isEmail(v string) bool { return strings.IndexByte(v, '@') >= 0 && emailPattern.MatchString(v) }
 
 // replacement is what a personal value becomes.
 func (s *scrubber) replacement(v string) string {
@@ -56,32 +69,30 @@ func (s *scrubber) scrub(lr plog.LogRecord) {
 		return
 	}
 	a := lr.Attributes()
-	personal := map[string]bool{}
+	known := personal{s: s}
 	for _, role := range identityRoles {
 		email, _ := a.Get(role.keys.Email)
 		name, _ := a.Get(role.keys.Name)
 		full, _ := a.Get(role.keys.FullName)
 		id, _ := a.Get(role.keys.ID)
 		subject := first(email.Str(), id.Str(), name.Str())
-		for _, v := range []string{email.Str(), name.Str(), full.Str()} {
-			if v != "" {
-				personal[v] = true
-			}
-		}
-		if subject != "" && s.mode == PIIHash {
-			a.PutStr(role.hash, s.hash(subject))
-		}
+		known.add(email.Str())
+		known.add(name.Str())
+		known.add(full.Str())
 		a.Remove(role.keys.Email)
 		a.Remove(role.keys.Name)
 		a.Remove(role.keys.FullName)
+		if subject != "" && s.mode == PIIHash {
+			a.PutStr(role.hash, known.replacementOf(subject)) // after Remove: reuses the room
+		}
 	}
 	if related, ok := a.Get(schema.AttrRelatedUser); ok {
 		related.Slice().RemoveIf(func(v pcommon.Value) bool {
-			if !personal[v.Str()] && !emailPattern.MatchString(v.Str()) {
+			if !known.has(v.Str()) && !isEmail(v.Str()) {
 				return false
 			}
 			if s.mode == PIIHash {
-				v.SetStr(s.hash(v.Str()))
+				v.SetStr(known.replacementOf(v.Str()))
 				return false
 			}
 			return true
@@ -89,36 +100,75 @@ func (s *scrubber) scrub(lr plog.LogRecord) {
 	}
 	s.scrubIPs(a)
 	// Personal values elsewhere: vendor namespaces, and the body sentence.
-	a.Range(func(k string, v pcommon.Value) bool {
+	for k, v := range a.All() {
 		switch {
 		case k == schema.AttrRelatedUser || strings.HasSuffix(k, ".hash"):
 		case v.Type() == pcommon.ValueTypeStr:
-			v.SetStr(s.replaceIn(v.Str(), personal))
+			known.scrubValue(v)
 		case v.Type() == pcommon.ValueTypeSlice:
 			for i := 0; i < v.Slice().Len(); i++ {
 				if e := v.Slice().At(i); e.Type() == pcommon.ValueTypeStr {
-					e.SetStr(s.replaceIn(e.Str(), personal))
+					known.scrubValue(e)
 				}
 			}
 		}
-		return true
-	})
+	}
 	if lr.Body().Type() == pcommon.ValueTypeStr {
-		lr.Body().SetStr(s.replaceIn(lr.Body().Str(), personal))
+		known.scrubValue(lr.Body())
 	}
 }
 
-// replaceIn replaces known personal values and any email address in text.
-func (s *scrubber) replaceIn(text string, personal map[string]bool) string {
-	for v := range personal {
-		if len(v) > 2 && strings.Contains(text, v) {
-			text = strings.ReplaceAll(text, v, s.replacement(v))
+// personal is a record's known personal values, longest first, so that an
+// email address is replaced whole before a name inside it. Each value's
+// replacement is computed once per record.
+type personal struct {
+	s      *scrubber
+	values []string
+	repl   []string // "" until computed
+}
+
+func (p *personal) add(v string) {
+	if v == "" || p.has(v) {
+		return
+	}
+	i := 0
+	for i < len(p.values) && len(p.values[i]) >= len(v) {
+		i++
+	}
+	p.values = slices.Insert(p.values, i, v)
+	p.repl = slices.Insert(p.repl, i, "")
+}
+
+func (p *personal) has(v string) bool { return slices.Contains(p.values, v) }
+
+// replacementOf is the hash or redaction of v, memoized for known values.
+func (p *personal) replacementOf(v string) string {
+	i := slices.Index(p.values, v)
+	if i < 0 {
+		return p.s.replacement(v)
+	}
+	if p.repl[i] == "" {
+		p.repl[i] = p.s.replacement(v)
+	}
+	return p.repl[i]
+}
+
+// scrubValue replaces known personal values and any email address in a
+// string value, and writes it back only when it changed.
+func (p *personal) scrubValue(v pcommon.Value) {
+	text := v.Str()
+	out := text
+	for i, pv := range p.values {
+		if len(pv) > 2 && strings.Contains(out, pv) {
+			out = strings.ReplaceAll(out, pv, p.replacementOf(p.values[i]))
 		}
 	}
-	if strings.IndexByte(text, '@') >= 0 {
-		text = emailPattern.ReplaceAllStringFunc(text, s.replacement)
+	if strings.IndexByte(out, '@') >= 0 {
+		out = emailPattern.ReplaceAllStringFunc(out, p.replacementOf)
 	}
-	return text
+	if out != text {
+		v.SetStr(out)
+	}
 }
 
 // scrubIPs truncates client IPs to /24 and /48 (hash) or removes them (drop).

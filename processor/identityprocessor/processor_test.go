@@ -239,6 +239,26 @@ func TestPIIHash(t *testing.T) {
 	assert.Equal(t, []any{"203.0.113.0", "2001:db8:1234::"}, a["related.ip"])
 	assert.Equal(t, "MFA disabled for "+s.hash("bob@example.com")+" by "+s.hash("admin@example.com"), lr.Body().Str())
 	assert.NotEqual(t, newScrubber(PIIHash, "other").hash("bob@example.com"), a["user.target.hash"], "the salt keys the hash")
+	// The hash is part of the output contract: the same person keeps the same
+	// hash across versions (HMAC-SHA256 of the lower-cased value, 32 hex digits).
+	assert.Equal(t, "af1cf21e5781b607ac23b8210065fdc5", s.hash("Admin@Example.com"))
+}
+
+// A name inside an email address: the address is replaced whole, the same
+// way every time.
+func TestPIIHashReplacesLongestValuesFirst(t *testing.T) {
+	cfg := defaults()
+	cfg.PII, cfg.PIISalt = PIIHash, "pepper"
+	s := newScrubber(PIIHash, "pepper")
+	for range 20 {
+		ld := oneRecord("authentication.login", map[string]any{
+			"user.name": "admin", "user.email": "admin@example.com", "vgs.note": "admin signed in as admin@example.com",
+		})
+		sourcetest.Records(ld)[0].Body().SetStr("Login by admin@example.com")
+		lr := sourcetest.Records(run(t, cfg, ld))[0]
+		require.Equal(t, "Login by "+s.hash("admin@example.com"), lr.Body().Str())
+		require.Equal(t, s.hash("admin")+" signed in as "+s.hash("admin@example.com"), sourcetest.Attr(lr, "vgs.note"))
+	}
 }
 
 func TestPIIDrop(t *testing.T) {
