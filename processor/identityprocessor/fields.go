@@ -22,17 +22,38 @@ const (
 	numFields
 )
 
-// fieldKeys maps attribute keys to the fields the policy reads.
-var fieldKeys = map[string]fieldIndex{
-	schema.AttrEventAction:    fieldAction,
-	schema.AttrEventProvider:  fieldProvider,
-	schema.AttrSeverity:       fieldSeverity,
-	schema.AttrOCSFSeverityID: fieldOCSFSeverity,
-	schema.ChangesKeys.Roles:  fieldChangedRoles,
-	schema.AttrClientAddress:  fieldClientAddress,
-	schema.ActorKeys.ID:       fieldUserID,
-	schema.ActorKeys.Email:    fieldUserEmail,
-	schema.ActorKeys.Name:     fieldUserName,
+// fieldKeys are the attribute keys of the fields, by index.
+var fieldKeys = [numFields]string{
+	fieldAction:        schema.AttrEventAction,
+	fieldProvider:      schema.AttrEventProvider,
+	fieldSeverity:      schema.AttrSeverity,
+	fieldOCSFSeverity:  schema.AttrOCSFSeverityID,
+	fieldChangedRoles:  schema.ChangesKeys.Roles,
+	fieldClientAddress: schema.AttrClientAddress,
+	fieldUserID:        schema.ActorKeys.ID,
+	fieldUserEmail:     schema.ActorKeys.Email,
+	fieldUserName:      schema.ActorKeys.Name,
+}
+
+// fieldLengths marks the lengths of the field keys: most attribute keys are
+// ruled out by their length alone.
+var fieldLengths = func() (l [64]bool) {
+	for _, k := range fieldKeys {
+		l[len(k)] = true
+	}
+	return l
+}()
+
+func fieldOf(k string) (fieldIndex, bool) {
+	if len(k) >= len(fieldLengths) || !fieldLengths[len(k)] {
+		return 0, false
+	}
+	for i, fk := range fieldKeys {
+		if k == fk {
+			return fieldIndex(i), true
+		}
+	}
+	return 0, false
 }
 
 // fields are the policy's attributes of one record, found in one pass over
@@ -46,7 +67,7 @@ type fields struct {
 func readFields(a pcommon.Map) fields {
 	var f fields
 	for k, v := range a.All() {
-		if i, ok := fieldKeys[k]; ok {
+		if i, ok := fieldOf(k); ok {
 			f.vals[i] = v
 			f.found |= 1 << i
 		}
