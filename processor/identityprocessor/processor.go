@@ -253,14 +253,15 @@ func (p *identityProcessor) applyPolicy(lr plog.LogRecord, res pcommon.Resource,
 		sev = p.roleChangeSeverity(f, sev)
 	}
 	// Values in f point into the map: write them in place before it grows.
-	switch {
-	case !f.has(fieldSeverity):
-		a.PutStr(schema.AttrSeverity, sev.String())
-	case sev != current || f.vals[fieldSeverity].Str() != sev.String():
-		f.vals[fieldSeverity].SetStr(sev.String())
-	}
 	if f.has(fieldOCSFSeverity) && f.vals[fieldOCSFSeverity].Int() != sev.OCSFID() {
 		f.vals[fieldOCSFSeverity].SetInt(sev.OCSFID())
+	}
+	switch {
+	case !f.has(fieldSeverity):
+		a.PutStr(schema.AttrSeverity, sev.String()) // may grow the map: last
+		*f = readFields(a)
+	case sev != current || f.vals[fieldSeverity].Str() != sev.String():
+		f.vals[fieldSeverity].SetStr(sev.String())
 	}
 	lr.SetSeverityNumber(p.policy.Mapping[sev].Number)
 	lr.SetSeverityText(p.policy.Mapping[sev].Text)

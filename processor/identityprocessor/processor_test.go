@@ -313,8 +313,10 @@ func TestSeverityIsWrittenInPlace(t *testing.T) {
 	assert.Equal(t, "low", a["authtrail.severity"])
 	assert.Equal(t, int64(2), a["ocsf.severity_id"])
 	assert.Equal(t, 3, lr.Attributes().Len(), "no key is added twice")
-	missing := sourcetest.Records(run(t, cfg, oneRecord("authentication.login", nil)))[0]
+	// Without a severity attribute the map grows; the OCSF id is still updated.
+	missing := sourcetest.Records(run(t, cfg, oneRecord("authentication.login", map[string]any{"ocsf.severity_id": int64(1)})))[0]
 	assert.Equal(t, "low", sourcetest.Attr(missing, "authtrail.severity"), "a record without severity gets one")
+	assert.Equal(t, int64(2), missing.Attributes().AsRaw()["ocsf.severity_id"])
 }
 
 func TestMetrics(t *testing.T) {
