@@ -111,12 +111,18 @@ func (p *identityProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog
 		})
 	}
 	for _, b := range decoded.builders {
-		forEachResource(b.Logs(), func(res pcommon.Resource, lr plog.LogRecord) {
-			f := readFields(lr.Attributes())
-			counts.add(f.str(fieldProvider), f.str(fieldAction), resultNormalized)
-			p.applyPolicy(lr, res, &f)
-		})
-		b.Logs().ResourceLogs().MoveAndAppendTo(ld.ResourceLogs())
+		built := b.Logs().ResourceLogs()
+		for i := 0; i < built.Len(); i++ {
+			res := built.At(i).Resource()
+			p.applyTenant(res) // once per shared resource, before the policy reads it
+			lrs := built.At(i).ScopeLogs().At(0).LogRecords() // a builder writes one scope
+			for k := 0; k < lrs.Len(); k++ {
+				f := readFields(lrs.At(k).Attributes())
+				counts.add(f.str(fieldProvider), f.str(fieldAction), resultNormalized)
+				p.applyPolicy(lrs.At(k), res, &f)
+			}
+		}
+		built.MoveAndAppendTo(ld.ResourceLogs())
 	}
 	for _, c := range counts {
 		p.count(ctx, c.key, c.n)
@@ -191,8 +197,7 @@ func (p *identityProcessor) normalize(lr plog.LogRecord, res pcommon.Resource, d
 	}
 	// Attributes the record already had (file name, collector metadata) stay.
 	orig := lr.Attributes()
-	b.Since(mark, func(res pcommon.Resource, n plog.LogRecord) {
-		p.applyTenant(res)
+	b.Since(mark, func(_ pcommon.Resource, n plog.LogRecord) {
 		orig.Range(func(k string, v pcommon.Value) bool {
 			if _, exists := n.Attributes().Get(k); !exists {
 				v.CopyTo(n.Attributes().PutEmpty(k))
@@ -206,21 +211,6 @@ func (p *identityProcessor) normalize(lr plog.LogRecord, res pcommon.Resource, d
 func (p *identityProcessor) debugPassThrough(vendor string, err error) {
 	if ce := p.logger.Check(zap.DebugLevel, "record is not a vendor event; passed through"); ce != nil {
 		ce.Write(zap.String("vendor", vendor), zap.Error(err))
-	}
-}
-
-// forEachResource calls f for every record of ld, with the record's resource.
-func forEachResource(ld plog.Logs, f func(pcommon.Resource, plog.LogRecord)) {
-	rls := ld.ResourceLogs()
-	for i := 0; i < rls.Len(); i++ {
-		res := rls.At(i).Resource()
-		sls := rls.At(i).ScopeLogs()
-		for j := 0; j < sls.Len(); j++ {
-			lrs := sls.At(j).LogRecords()
-			for k := 0; k < lrs.Len(); k++ {
-				f(res, lrs.At(k))
-			}
-		}
 	}
 }
 

@@ -149,13 +149,16 @@ func TestBatchSharesResourcesAndRollsBackBadPayloads(t *testing.T) {
 		require.NoError(t, events.PutEmptyMap(uri).FromRaw(good["events"].(map[string]any)[uri].(map[string]any)))
 		events.PutStr("https://schemas.identity.wso2.org/events/login/event-type/loginFailed", "not an object")
 	}
-	out := run(t, defaults(), ld)
+	cfg := defaults()
+	cfg.TenantNames = map[string]string{"12402": "Named Org"}
+	out := run(t, cfg, ld)
 	require.Equal(t, 2, out.ResourceLogs().Len(), "the input resource keeps the refused record; both good ones share one")
 	refused := out.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
 	require.Equal(t, 1, refused.Len())
 	assert.Equal(t, "x", refused.At(0).Body().Map().AsRaw()["jti"], "the refused payload passes through untouched")
 	normalized := out.ResourceLogs().At(1)
 	assert.Equal(t, "asgardeo", normalized.Resource().Attributes().AsRaw()["service.name"])
+	assert.Equal(t, "Named Org", normalized.Resource().Attributes().AsRaw()["organization.name"], "tenant names reach normalized records")
 	require.Equal(t, 2, normalized.ScopeLogs().At(0).LogRecords().Len(), "no record of the refused payload is left")
 	for _, lr := range sourcetest.Records(out)[1:] {
 		assert.Equal(t, "authentication.login", sourcetest.Attr(lr, schema.AttrEventAction))
