@@ -143,12 +143,15 @@ func (p *personal) has(v string) bool { return slices.Contains(p.values, v) }
 
 // replacementOf is the hash or redaction of v, memoized for known values.
 func (p *personal) replacementOf(v string) string {
-	i := slices.Index(p.values, v)
-	if i < 0 {
-		return p.s.replacement(v)
+	if i := slices.Index(p.values, v); i >= 0 {
+		return p.replacementAt(i)
 	}
+	return p.s.replacement(v)
+}
+
+func (p *personal) replacementAt(i int) string {
 	if p.repl[i] == "" {
-		p.repl[i] = p.s.replacement(v)
+		p.repl[i] = p.s.replacement(p.values[i])
 	}
 	return p.repl[i]
 }
@@ -160,7 +163,7 @@ func (p *personal) scrubValue(v pcommon.Value) {
 	out := text
 	for i, pv := range p.values {
 		if len(pv) > 2 && strings.Contains(out, pv) {
-			out = strings.ReplaceAll(out, pv, p.replacementOf(p.values[i]))
+			out = strings.ReplaceAll(out, pv, p.replacementAt(i))
 		}
 	}
 	if strings.IndexByte(out, '@') >= 0 {

@@ -316,11 +316,13 @@ func addECSCopies(a pcommon.Map, f *fields) {
 
 type countKey struct{ vendor, action, result string }
 
-// recordCounts adds up one batch, so the metric is recorded once per key.
-type recordCounts []struct {
+type recordCount struct {
 	key countKey
 	n   int64
 }
+
+// recordCounts adds up one batch, so the metric is recorded once per key.
+type recordCounts []recordCount
 
 func (c *recordCounts) add(vendor, action, result string) {
 	k := countKey{vendor, action, result}
@@ -330,10 +332,7 @@ func (c *recordCounts) add(vendor, action, result string) {
 			return
 		}
 	}
-	*c = append(*c, struct {
-		key countKey
-		n   int64
-	}{k, 1})
+	*c = append(*c, recordCount{k, 1})
 }
 
 // count adds to the records metric; attribute sets are built once per key.
