@@ -114,7 +114,8 @@ func (p *identityProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog
 		built := b.Logs().ResourceLogs()
 		for i := 0; i < built.Len(); i++ {
 			res := built.At(i).Resource()
-			p.applyTenant(res) // once per shared resource, before the policy reads it
+			// Once per shared resource, before the policy reads it.
+			p.applyTenant(res)
 			lrs := built.At(i).ScopeLogs().At(0).LogRecords() // a builder writes one scope
 			for k := 0; k < lrs.Len(); k++ {
 				f := readFields(lrs.At(k).Attributes())
