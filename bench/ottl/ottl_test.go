@@ -6,7 +6,6 @@ package ottl
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -130,29 +129,6 @@ func TestCompleteProgramMatchesTheProcessor(t *testing.T) {
 	if len(uris) < 17 {
 		t.Fatalf("found %d Asgardeo samples, want the 17 seed event types", len(uris))
 	}
-	run := func(f processor.Factory, cfg component.Config, raw []byte) map[string]any {
-		sink := new(consumertest.LogsSink)
-		p, err := f.CreateLogs(context.Background(), processortest.NewNopSettings(f.Type()), cfg, sink)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(raw, &m); err != nil {
-			t.Fatal(err)
-		}
-		ld := plog.NewLogs()
-		lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
-		if err := lr.Body().SetEmptyMap().FromRaw(m); err != nil {
-			t.Fatal(err)
-		}
-		lr.Attributes().PutStr("event.provider", "asgardeo")
-		if err := p.ConsumeLogs(context.Background(), ld); err != nil {
-			t.Fatal(err)
-		}
-		out := sink.AllLogs()[0]
-		rl := out.ResourceLogs().At(out.ResourceLogs().Len() - 1)
-		return rl.ScopeLogs().At(0).LogRecords().At(0).Attributes().AsRaw()
-	}
 	identity := identityprocessor.NewFactory()
 	program := transformConfig(t, "propagate", completeProgram(uris))
 	compared := []string{
@@ -162,8 +138,8 @@ func TestCompleteProgramMatchesTheProcessor(t *testing.T) {
 		"authtrail.auth.method", "authtrail.auth.provider", "error.type", "asgardeo.organization.org_handle",
 	}
 	for name, raw := range raws {
-		want := run(identity, identity.CreateDefaultConfig(), raw)
-		got := run(transformprocessor.NewFactory(), program, raw)
+		want := consumeOne(t, identity, identity.CreateDefaultConfig(), raw).Attributes().AsRaw()
+		got := consumeOne(t, transformprocessor.NewFactory(), program, raw).Attributes().AsRaw()
 		for _, k := range compared {
 			if fmt.Sprint(want[k]) != fmt.Sprint(got[k]) {
 				t.Errorf("%s: %s = %v, the processor gives %v", name, k, got[k], want[k])
@@ -175,23 +151,12 @@ func TestCompleteProgramMatchesTheProcessor(t *testing.T) {
 // TestOTTLStatementsWork guards the comparison: the OTTL side really produces
 // the normalized attributes.
 func TestOTTLStatementsWork(t *testing.T) {
-	f := transformprocessor.NewFactory()
 	cfg := transformConfig(t, "propagate", []any{map[string]any{"context": "log", "statements": statements}})
-	sink := new(consumertest.LogsSink)
-	p, err := f.CreateLogs(context.Background(), processortest.NewNopSettings(f.Type()), cfg, sink)
+	raw, err := os.ReadFile(filepath.Join("..", "..", "testdata", "asgardeo", "loginSuccess.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, _ := os.ReadFile(filepath.Join("..", "..", "testdata", "asgardeo", "loginSuccess.json"))
-	var m map[string]any
-	_ = json.Unmarshal(raw, &m)
-	ld := plog.NewLogs()
-	lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
-	_ = lr.Body().SetEmptyMap().FromRaw(m)
-	if err := p.ConsumeLogs(context.Background(), ld); err != nil {
-		t.Fatal(err)
-	}
-	got := sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
+	got := consumeOne(t, transformprocessor.NewFactory(), cfg, raw)
 	for k, want := range map[string]string{"event.action": "authentication.login", "user.id": "d4002616-f00c-49d5-b9b7-63b063819049", "authtrail.auth.method": "password"} {
 		v, ok := got.Attributes().Get(k)
 		if !ok || v.AsString() != want {
@@ -201,4 +166,20 @@ func TestOTTLStatementsWork(t *testing.T) {
 	if got.Body().Str() == "" || got.Timestamp() == 0 {
 		t.Errorf("body %q, time %v", got.Body().Str(), got.Timestamp())
 	}
+}
+
+// consumeOne runs one replayed Asgardeo event through a processor and returns
+// the record it passes on (normalized records come last).
+func consumeOne(t *testing.T, f processor.Factory, cfg component.Config, raw []byte) plog.LogRecord {
+	t.Helper()
+	sink := new(consumertest.LogsSink)
+	p, err := f.CreateLogs(context.Background(), processortest.NewNopSettings(f.Type()), cfg, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.ConsumeLogs(context.Background(), processorbench.ReplayBatch(t, raw, "asgardeo", 1)); err != nil {
+		t.Fatal(err)
+	}
+	out := sink.AllLogs()[0]
+	return out.ResourceLogs().At(out.ResourceLogs().Len() - 1).ScopeLogs().At(0).LogRecords().At(0)
 }

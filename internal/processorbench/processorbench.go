@@ -51,18 +51,18 @@ func PerRecord(b *testing.B, p processor.Logs, in plog.Logs) {
 
 // ReplayBatch is n copies of a vendor event as filelog's json_parser delivers
 // them: map bodies under one resource, with the vendor in event.provider.
-func ReplayBatch(b *testing.B, event []byte, vendor string, n int) plog.Logs {
-	b.Helper()
+func ReplayBatch(tb testing.TB, event []byte, vendor string, n int) plog.Logs {
+	tb.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(event, &m); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	ld := plog.NewLogs()
 	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
 	for range n {
 		lr := lrs.AppendEmpty()
 		if err := lr.Body().SetEmptyMap().FromRaw(m); err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
 		lr.Attributes().PutStr("event.provider", vendor)
 	}
