@@ -186,6 +186,9 @@ var dataConsumed = vjson.Skip{
 }
 
 func putData(lr plog.LogRecord, data *fastjson.Value) {
+	if data == nil { // a node without data: the node's own fields still make a record
+		return
+	}
 	if obj, err := data.Object(); err == nil {
 		vjson.Flatten(lr.Attributes(), namespace, obj, dataConsumed)
 	}

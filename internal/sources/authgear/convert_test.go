@@ -186,6 +186,16 @@ func TestUnknownActivityPassesThrough(t *testing.T) {
 	assert.Equal(t, "proj", page.Logs.ResourceLogs().At(0).Resource().Attributes().AsRaw()["organization.id"])
 }
 
+// The fuzzer found that a node without "data" crashed the decoder.
+func TestNodeWithoutData(t *testing.T) {
+	raw := []byte(`{"data":{"auditLogs":{"edges":[{"node":{"activityType":"USER_CREATED","createdAt":"2026-01-01T00:00:00Z","ipAddress":"203.0.113.9"}}]}}}`)
+	page, err := DecodePage(raw, "proj", sources.Options{})
+	require.NoError(t, err)
+	lr := sourcetest.Records(page.Logs)[0]
+	assert.Equal(t, "identity.user.create", lr.EventName())
+	assert.Equal(t, "203.0.113.9", sourcetest.Attr(lr, "client.address"))
+}
+
 func TestDecodeErrors(t *testing.T) {
 	for name, tc := range map[string]struct{ in, msg string }{
 		"truncated":     {`{"data":{"auditLogs":{"edges":[`, "malformed JSON"},

@@ -11,9 +11,12 @@ import (
 	"github.com/authtrail/authtrail/internal/sources"
 )
 
-// Fuzz seeds f with testdata/<vendor>/*.json and checks that decode never
-// panics and that whatever it accepts is a well-formed record.
-func Fuzz(f *testing.F, vendor string, decode sources.Decoder) {
+// Fuzz seeds f with testdata/<vendor>/*.json and the extra seeds, and checks
+// that decode never panics and that whatever it accepts is a well-formed record.
+func Fuzz(f *testing.F, vendor string, decode sources.Decoder, extra ...[]byte) {
+	for _, seed := range extra {
+		f.Add(seed)
+	}
 	for _, in := range Inputs(f, vendor) {
 		raw, err := os.ReadFile(in)
 		if err != nil {
