@@ -19,8 +19,10 @@ FUZZTIME ?= 60000x
 
 COMPONENTS := internal/webhook internal/poll receiver/vgsreceiver receiver/asgardeoreceiver receiver/authgearreceiver receiver/googleworkspacereceiver processor/identityprocessor
 # Fuzz targets as package:Target, one run each.
-FUZZ_TARGETS := vgs:FuzzDecode asgardeo:FuzzDecode authgear:FuzzDecodePage authgear:FuzzDecodeEvent \
-	googleworkspace:FuzzDecodeJSON fillout:FuzzDecode
+SRC := internal/sources
+FUZZ_TARGETS := $(SRC)/vgs:FuzzDecode $(SRC)/asgardeo:FuzzDecode $(SRC)/authgear:FuzzDecodePage \
+	$(SRC)/authgear:FuzzDecodeEvent $(SRC)/googleworkspace:FuzzDecodeJSON $(SRC)/fillout:FuzzDecode \
+	processor/identityprocessor:FuzzNormalize
 
 .PHONY: all
 all: otelcol sim
@@ -90,7 +92,7 @@ e2e: otelcol sim
 .PHONY: fuzz
 fuzz:
 	for t in $(FUZZ_TARGETS); do \
-		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5000x ./internal/sources/$${t%%:*} || exit 1; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5000x ./$${t%%:*} || exit 1; \
 	done
 
 .PHONY: bench
