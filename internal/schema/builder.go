@@ -23,6 +23,11 @@ type Builder struct {
 	records  plog.LogRecordSlice
 	tenant   Tenant
 	started  bool
+	// last is the record appended last, and attrs the most attributes a
+	// record of this batch has had: the size of the next attribute map.
+	last    plog.LogRecord
+	hasLast bool
+	attrs   int
 }
 
 // NewBuilder starts an empty batch for vendor (the service.name slug).
@@ -46,7 +51,21 @@ func (b *Builder) Append(t Tenant) plog.LogRecord {
 	if b.observed != 0 {
 		lr.SetObservedTimestamp(b.observed)
 	}
+	lr.Attributes().EnsureCapacity(b.attrCapacity())
+	b.last, b.hasLast = lr, true
 	return lr
+}
+
+// attrCapacity sizes a record's attribute map once: the largest record of
+// the batch so far, or a typical record's size for the first.
+func (b *Builder) attrCapacity() int {
+	if b.hasLast {
+		b.attrs = max(b.attrs, b.last.Attributes().Len())
+	}
+	if b.attrs == 0 {
+		return attrCapacity
+	}
+	return b.attrs
 }
 
 // Write appends e under its tenant and writes it with the default policy.
@@ -100,6 +119,7 @@ func (b *Builder) Since(m Mark, f func(pcommon.Resource, plog.LogRecord)) {
 // Rollback removes every record appended after m, for an event that turned
 // out malformed halfway.
 func (b *Builder) Rollback(m Mark) {
+	b.hasLast = false
 	rls := b.logs.ResourceLogs()
 	if rls.Len() > m.resources {
 		i := 0

@@ -190,7 +190,7 @@ func (e *Event) Body() string {
 }
 
 // attrCapacity covers a schema record plus typical vendor leftovers, so the
-// attribute map is allocated once.
+// attribute map of a batch's first record is allocated once (Builder.Append).
 const attrCapacity = 56
 
 // WriteTo writes the event into lr following schema.md 6.2–6.6. vendor is the
@@ -209,7 +209,6 @@ func (e *Event) WriteTo(lr plog.LogRecord, vendor string, p *Policy) {
 	lr.Body().SetStr(e.Body())
 
 	a := lr.Attributes()
-	a.EnsureCapacity(attrCapacity)
 	spec := actions[e.Action]
 	a.PutStr(AttrEventAction, string(e.Action))
 	putStrs(a, AttrEventCategory, spec.Category)
