@@ -229,3 +229,24 @@ func runner(t *testing.T, f processor.Factory, cfg component.Config) func(raw []
 		return out.ResourceLogs().At(out.ResourceLogs().Len() - 1).ScopeLogs().At(0).LogRecords().At(0)
 	}
 }
+
+// BenchmarkNormalizeMixed is a replayed batch of every Asgardeo event type in
+// turn, 6 of each, which is what a replay of an export looks like.
+func BenchmarkNormalizeMixed(b *testing.B) {
+	uris, raws, err := sampleURIs()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var events [][]byte
+	for _, name := range sortedKeys(raws) {
+		events = append(events, raws[name])
+	}
+	in := processorbench.ReplayMix(b, events, "asgardeo", 6*len(events))
+	b.Run("identity", func(b *testing.B) {
+		f := identityprocessor.NewFactory()
+		processorbench.PerRecord(b, create(b, f, f.CreateDefaultConfig(), consumertest.NewNop()), in)
+	})
+	b.Run("transform_ottl_all_types", func(b *testing.B) {
+		processorbench.PerRecord(b, create(b, transformprocessor.NewFactory(), transformConfig(b, "ignore", completeProgram(uris)), consumertest.NewNop()), in)
+	})
+}

@@ -53,15 +53,24 @@ func PerRecord(b *testing.B, p processor.Logs, in plog.Logs) {
 // them: map bodies under one resource, with the vendor in event.provider.
 func ReplayBatch(tb testing.TB, event []byte, vendor string, n int) plog.Logs {
 	tb.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(event, &m); err != nil {
-		tb.Fatal(err)
+	return ReplayMix(tb, [][]byte{event}, vendor, n)
+}
+
+// ReplayMix is like ReplayBatch with the events taken in turn, for a batch
+// of mixed event types.
+func ReplayMix(tb testing.TB, events [][]byte, vendor string, n int) plog.Logs {
+	tb.Helper()
+	bodies := make([]map[string]any, len(events))
+	for i, event := range events {
+		if err := json.Unmarshal(event, &bodies[i]); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	ld := plog.NewLogs()
 	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
-	for range n {
+	for i := range n {
 		lr := lrs.AppendEmpty()
-		if err := lr.Body().SetEmptyMap().FromRaw(m); err != nil {
+		if err := lr.Body().SetEmptyMap().FromRaw(bodies[i%len(bodies)]); err != nil {
 			tb.Fatal(err)
 		}
 		lr.Attributes().PutStr("event.provider", vendor)
