@@ -149,9 +149,10 @@ func (e *Event) actorIsOther() bool {
 }
 
 // Body is the record body: the vendor summary, else a sentence built from the
-// action title, target, actor, outcome and reason. Never empty.
+// action title, target, actor, outcome and reason. Never empty or blank: a
+// summary of only white space is no summary.
 func (e *Event) Body() string {
-	if e.Summary != "" {
+	if strings.TrimSpace(e.Summary) != "" {
 		return e.Summary
 	}
 	var b strings.Builder

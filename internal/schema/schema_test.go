@@ -140,6 +140,18 @@ func TestFailureAndUnmapped(t *testing.T) {
 	assert.Equal(t, "Vendor event vault.created", lr.Body().Str())
 }
 
+// A blank vendor summary (the fuzzer sent " ") must not become a blank body
+// (schema.md 5.5: the body is a non-empty string).
+func TestBlankSummaryIsNoSummary(t *testing.T) {
+	for _, summary := range []string{" ", "\t\n", "\u00a0"} {
+		e := Event{Code: "x", Summary: summary, Actor: Identity{Name: "peter"}}
+		e.Apply(Mapping{Action: ActionLogin})
+		lr := plog.NewLogRecord()
+		e.WriteTo(lr, "v", nil)
+		assert.Equal(t, "Login by peter", lr.Body().Str(), "summary %q", summary)
+	}
+}
+
 func TestBuilderGroupsByTenant(t *testing.T) {
 	b := NewBuilder("v", Scope{Name: "s", Version: "1"}, time.Unix(5, 0))
 	for _, tn := range []Tenant{{ID: "a"}, {ID: "a"}, {ID: "b", Name: "B"}} {
