@@ -4,9 +4,9 @@
 package sources // import "github.com/authtrail/authtrail/internal/sources"
 
 import (
+	"strings"
 	"time"
 
-	"github.com/valyala/fastjson"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/authtrail/authtrail/internal/schema"
@@ -28,12 +28,12 @@ type Options struct {
 // not errors, they pass through.
 type Decoder func(raw []byte, opts Options) (plog.Logs, error)
 
-// EventWriter writes one vendor event, given as a JSON tree (parsed from the
-// wire, or built from a log record's body by vjson.FromValue), into b.
+// EventWriter writes one vendor event, given as a JSON node (parsed from the
+// wire, or a log record's body, see vjson.Node), into b.
 // original is the event's text for event.original, or "". An error means the
 // event is malformed; records already written for it are the caller's to
 // roll back.
-type EventWriter func(b *schema.Builder, root *fastjson.Value, original string) error
+type EventWriter func(b *schema.Builder, root vjson.Node, original string) error
 
 // DecodeBytes parses raw and writes it with w into a new batch of vendor's
 // records; event.original is raw when opts ask for it.
@@ -45,7 +45,7 @@ func DecodeBytes(raw []byte, opts Options, vendor string, w EventWriter) (plog.L
 	defer doc.Release()
 	var original string
 	if opts.IncludeOriginal {
-		original = string(raw)
+		original = strings.ToValidUTF8(string(raw), "\uFFFD")
 	}
 	b := schema.NewBuilder(vendor, opts.Scope, opts.Observed)
 	if err := w(b, doc.Root, original); err != nil {

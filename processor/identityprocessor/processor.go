@@ -166,24 +166,25 @@ func (p *identityProcessor) normalize(lr plog.LogRecord, res pcommon.Resource, d
 	if !ok {
 		return vendor, false
 	}
-	var doc vjson.Doc
+	var root vjson.Node
 	switch body := lr.Body(); body.Type() {
 	case pcommon.ValueTypeMap:
-		doc = vjson.FromValue(body)
+		root = vjson.BodyNode(body) // read in place
 	case pcommon.ValueTypeStr:
 		s := body.Str()
 		if len(s) == 0 || s[0] != '{' {
 			return vendor, false
 		}
-		var err error
-		if doc, err = vjson.Parse([]byte(s)); err != nil {
+		doc, err := vjson.Parse([]byte(s))
+		if err != nil {
 			p.debugPassThrough(vendor, err)
 			return vendor, false
 		}
+		defer doc.Release()
+		root = doc.Root
 	default:
 		return vendor, false
 	}
-	defer doc.Release()
 	observed := lr.ObservedTimestamp()
 	if observed == 0 {
 		observed = pcommon.NewTimestampFromTime(time.Now())
@@ -191,7 +192,7 @@ func (p *identityProcessor) normalize(lr plog.LogRecord, res pcommon.Resource, d
 	b := decoded.get(vendor)
 	b.SetObserved(observed)
 	mark := b.Mark()
-	if err := write(b, doc.Root, ""); err != nil {
+	if err := write(b, root, ""); err != nil {
 		b.Rollback(mark)
 		p.debugPassThrough(vendor, err)
 		return vendor, false

@@ -8,12 +8,10 @@
 package asgardeo // import "github.com/authtrail/authtrail/internal/sources/asgardeo"
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"strings"
 
-	"github.com/valyala/fastjson"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
@@ -54,31 +52,24 @@ func Decode(raw []byte, opts sources.Options) (plog.Logs, error) {
 	return sources.DecodeBytes(raw, opts, Vendor, Write)
 }
 
-// Write writes the records of one webhook payload, given as a JSON tree, into b.
-func Write(b *schema.Builder, root *fastjson.Value, original string) error {
-	envelope, err := vjson.Object(root, "payload")
-	if err != nil {
+// Write writes the records of one webhook payload, given as a JSON node, into b.
+func Write(b *schema.Builder, root vjson.Node, original string) error {
+	if err := vjson.RequireObject(root, "payload"); err != nil {
 		return err
 	}
-	events, err := vjson.Object(root.Get("events"), `field "events"`)
-	if err != nil || events.Len() == 0 {
+	events := root.Get("events")
+	if events.Kind() != vjson.KindObject || events.Len() == 0 {
 		return errNoEvents
 	}
 	iat, err := vjson.EpochMillis(root, "iat")
 	if err != nil {
 		return fmt.Errorf(`field "iat": %w`, err)
 	}
-	jti, rci := vjson.Str(root, "jti"), vjson.Str(root, "rci")
+	jti, rci := root.Str("jti"), root.Str("rci")
 
-	var convErr error
-	events.Visit(func(uri []byte, data *fastjson.Value) {
-		if convErr != nil {
-			return
-		}
-		obj, err := data.Object()
-		if err != nil {
-			convErr = fmt.Errorf("event %q: expected a JSON object, got %s", uri, data.Type())
-			return
+	for uri, data := range events.Fields() {
+		if data.Kind() != vjson.KindObject {
+			return fmt.Errorf("event %q: expected a JSON object, got %s", uri, data.Kind())
 		}
 		name := eventName(uri)
 		e := schema.Event{
@@ -89,27 +80,24 @@ func Write(b *schema.Builder, root *fastjson.Value, original string) error {
 			e.ID = jti + "/" + name
 		}
 		mapEvent(&e, name, data)
-		tenant := schema.Tenant{ID: vjson.Str(data, "tenant", "id"), Name: vjson.Str(data, "tenant", "name")}
+		tenant := schema.Tenant{ID: data.Str("tenant", "id"), Name: data.Str("tenant", "name")}
 		lr := b.Write(tenant, &e)
 		attrs := lr.Attributes()
-		vjson.Flatten(attrs, namespace, envelope, envelopeConsumed)
+		vjson.Flatten(attrs, namespace, root, envelopeConsumed)
 		if e.Action == schema.ActionUnmapped {
-			attrs.PutStr(namespace+".event.uri", string(uri))
-			vjson.Flatten(attrs, namespace, obj, unmappedConsumed)
-			return
+			attrs.PutStr(namespace+".event.uri", uri)
+			vjson.Flatten(attrs, namespace, data, unmappedConsumed)
+			continue
 		}
-		vjson.Flatten(attrs, namespace, obj, dataConsumed)
+		vjson.Flatten(attrs, namespace, data, dataConsumed)
 		putClaims(attrs, data.Get("user"))
-	})
-	return convErr
+	}
+	return nil
 }
 
 // eventName is the last segment of an event-type URI.
-func eventName(uri []byte) string {
-	if i := bytes.LastIndexByte(uri, '/'); i >= 0 {
-		uri = uri[i+1:]
-	}
-	return string(uri)
+func eventName(uri string) string {
+	return uri[strings.LastIndexByte(uri, '/')+1:]
 }
 
 func lookup(name, action, initiator string) (schema.Mapping, bool) {
@@ -126,8 +114,8 @@ func lookup(name, action, initiator string) (schema.Mapping, bool) {
 }
 
 // mapEvent fills e from one event's data following schema.md 6.6 and 6.8.
-func mapEvent(e *schema.Event, name string, data *fastjson.Value) {
-	action, initiator := vjson.Str(data, "action"), vjson.Str(data, "initiatorType")
+func mapEvent(e *schema.Event, name string, data vjson.Node) {
+	action, initiator := data.Str("action"), data.Str("initiatorType")
 	m, ok := lookup(name, action, initiator)
 	if !ok {
 		e.Unmapped()
@@ -155,16 +143,16 @@ func mapEvent(e *schema.Event, name string, data *fastjson.Value) {
 		}
 	}
 
-	e.AppID, e.AppName = vjson.Str(data, "application", "id"), vjson.Str(data, "application", "name")
-	if apps := data.GetArray("applications"); len(apps) == 1 {
-		e.AppID, e.AppName = vjson.Str(apps[0], "id"), vjson.Str(apps[0], "name")
+	e.AppID, e.AppName = data.Str("application", "id"), data.Str("application", "name")
+	if apps := data.Get("applications"); apps.Kind() == vjson.KindArray && apps.Len() == 1 {
+		e.AppID, e.AppName = apps.Str("0", "id"), apps.Str("0", "name")
 	}
-	e.TokenType = vjson.Str(data, "accessToken", "tokenType")
-	e.GrantType = vjson.Str(data, "accessToken", "grantType")
-	e.SessionID = vjson.Str(data, "session", "id")
-	if sessions := data.GetArray("sessions"); len(sessions) > 0 {
-		for _, s := range sessions {
-			if id := vjson.Str(s, "id"); id != "" {
+	e.TokenType = data.Str("accessToken", "tokenType")
+	e.GrantType = data.Str("accessToken", "grantType")
+	e.SessionID = data.Str("session", "id")
+	if sessions := data.Get("sessions"); sessions.Len() > 0 {
+		for s := range sessions.Items() {
+			if id := s.Str("id"); id != "" {
 				e.SessionIDs = append(e.SessionIDs, id)
 			}
 		}
@@ -173,21 +161,21 @@ func mapEvent(e *schema.Event, name string, data *fastjson.Value) {
 		}
 	}
 
-	authenticator := vjson.Str(data, "reason", "context", "failedStep", "authenticator")
-	if step := data.GetInt("reason", "context", "failedStep", "step"); step > 1 {
+	authenticator := data.Str("reason", "context", "failedStep", "authenticator")
+	if step := data.Int("reason", "context", "failedStep", "step"); step > 1 {
 		e.AuthFactor = schema.FactorSecondary
 	} else if step == 1 {
 		e.AuthFactor = schema.FactorPrimary
 	}
-	if methods := data.GetArray("authenticationMethods"); authenticator == "" && len(methods) > 0 {
-		authenticator = string(methods[0].GetStringBytes())
+	if authenticator == "" {
+		authenticator = data.Str("authenticationMethods", "0")
 	}
 	if authenticator != "" {
 		e.AuthProvider = authenticator
 		e.AuthMethod = authenticators[strings.ToLower(authenticator)]
 	}
 
-	e.Reason = vjson.Str(data, "reason", "description")
+	e.Reason = data.Str("reason", "description")
 	if e.Outcome == schema.OutcomeFailure {
 		e.ErrorType = schema.ClassifyFailure(e.Reason, failureReasons)
 	}
@@ -201,30 +189,27 @@ func mapEvent(e *schema.Event, name string, data *fastjson.Value) {
 }
 
 // claimName is the last path segment of a claim URI.
-func claimName(uri []byte) []byte {
-	if i := bytes.LastIndexByte(uri, '/'); i >= 0 {
-		return uri[i+1:]
-	}
-	return uri
+func claimName(uri string) string {
+	return uri[strings.LastIndexByte(uri, '/')+1:]
 }
 
 // identity reads user.id and the username, email and name claims.
-func identity(user *fastjson.Value) schema.Identity {
-	if user == nil {
+func identity(user vjson.Node) schema.Identity {
+	if !user.Exists() {
 		return schema.Identity{}
 	}
-	id := schema.Identity{ID: vjson.Str(user, "id")}
+	id := schema.Identity{ID: user.Str("id")}
 	var given, last string
-	for _, c := range user.GetArray("claims") {
-		switch string(claimName(c.GetStringBytes("uri"))) {
+	for c := range user.Get("claims").Items() {
+		switch claimName(c.Str("uri")) {
 		case claimUsername:
-			id.Name = vjson.Str(c, "value")
+			id.Name = c.Str("value")
 		case claimEmail:
-			id.Email = vjson.Str(c, "value")
+			id.Email = c.Str("value")
 		case claimGivenName:
-			given = vjson.Str(c, "value")
+			given = c.Str("value")
 		case claimLastName:
-			last = vjson.Str(c, "value")
+			last = c.Str("value")
 		}
 	}
 	id.FullName = strings.TrimSpace(given + " " + last)
@@ -235,15 +220,15 @@ func identity(user *fastjson.Value) schema.Identity {
 }
 
 // changes reads the new values of addedClaims and updatedClaims.
-func changes(user *fastjson.Value) schema.Identity {
+func changes(user vjson.Node) schema.Identity {
 	var id schema.Identity
 	for _, key := range [...]string{"addedClaims", "updatedClaims"} {
-		for _, c := range user.GetArray(key) {
-			switch string(claimName(c.GetStringBytes("uri"))) {
+		for c := range user.Get(key).Items() {
+			switch claimName(c.Str("uri")) {
 			case claimUsername:
-				id.Name = vjson.Str(c, "value")
+				id.Name = c.Str("value")
 			case claimEmail, claimEmails:
-				id.Email = vjson.Str(c, "value")
+				id.Email = c.Str("value")
 			}
 		}
 	}
@@ -259,25 +244,22 @@ var claimKeys = [...]struct{ field, prefix string }{
 
 // putClaims keeps claims the identity does not map, and every changed claim,
 // as asgardeo.user.<list>.<claim name>.
-func putClaims(attrs pcommon.Map, user *fastjson.Value) {
-	if user == nil {
-		return
-	}
+func putClaims(attrs pcommon.Map, user vjson.Node) {
 	for _, ck := range claimKeys {
-		for _, c := range user.GetArray(ck.field) {
-			name := claimName(c.GetStringBytes("uri"))
+		for c := range user.Get(ck.field).Items() {
+			name := claimName(c.Str("uri"))
 			if ck.field == "claims" && isIdentityClaim(name) {
 				continue
 			}
-			if v := c.GetStringBytes("value"); len(name) > 0 && len(v) > 0 {
-				attrs.PutStr(ck.prefix+vjson.SnakeCase(string(name)), string(v))
+			if v := c.Str("value"); name != "" && v != "" {
+				attrs.PutStr(ck.prefix+vjson.SnakeCase(name), v)
 			}
 		}
 	}
 }
 
-func isIdentityClaim(name []byte) bool {
-	switch string(name) {
+func isIdentityClaim(name string) bool {
+	switch name {
 	case claimUsername, claimEmail, claimGivenName, claimLastName:
 		return true
 	}

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/valyala/fastjson"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/authtrail/authtrail/internal/schema"
@@ -73,36 +72,38 @@ type Page struct {
 // DecodePage converts an auditLogs GraphQL response. GraphQL errors come back as
 // an error; project names the tenant when an entry carries no app_id.
 func DecodePage(raw []byte, project string, opts sources.Options) (Page, error) {
-	doc, _, err := vjson.ParseObject(raw, "GraphQL response")
+	doc, err := vjson.ParseObject(raw, "GraphQL response")
 	if err != nil {
 		return Page{}, err
 	}
 	defer doc.Release()
-	if errs := doc.Root.GetArray("errors"); len(errs) > 0 {
-		msgs := make([]string, 0, len(errs))
-		for _, e := range errs {
-			msgs = append(msgs, vjson.Str(e, "message"))
+	if errs := doc.Root.Get("errors"); errs.Kind() == vjson.KindArray && errs.Len() > 0 {
+		msgs := make([]string, 0, errs.Len())
+		for e := range errs.Items() {
+			msgs = append(msgs, e.Str("message"))
 		}
 		return Page{}, &GraphQLError{Messages: msgs}
 	}
 	logs := doc.Root.Get("data", "auditLogs")
-	if logs == nil || logs.Type() != fastjson.TypeObject {
+	if logs.Kind() != vjson.KindObject {
 		return Page{}, errNoAuditLogs
 	}
 	b := schema.NewBuilder(Vendor, opts.Scope, opts.Observed)
-	for i, edge := range logs.GetArray("edges") {
+	i := 0
+	for edge := range logs.Get("edges").Items() {
 		node := edge.Get("node")
-		if node == nil {
+		if !node.Exists() {
 			return Page{}, fmt.Errorf("edges[%d]: missing node", i)
 		}
 		if err := writeNode(b, node, project, opts); err != nil {
 			return Page{}, fmt.Errorf("edges[%d]: %w", i, err)
 		}
+		i++
 	}
 	return Page{
 		Logs:    b.Logs(),
-		HasNext: logs.GetBool("pageInfo", "hasNextPage"),
-		Cursor:  vjson.Str(logs, "pageInfo", "endCursor"),
+		HasNext: logs.Bool("pageInfo", "hasNextPage"),
+		Cursor:  logs.Str("pageInfo", "endCursor"),
 	}, nil
 }
 
@@ -116,38 +117,36 @@ var nodeConsumed = vjson.Skip{
 	"id": nil, "activityType": nil, "createdAt": nil, "clientID": nil, "ipAddress": nil, "userAgent": nil, "data": nil,
 }
 
-func writeNode(b *schema.Builder, node *fastjson.Value, project string, opts sources.Options) error {
+func writeNode(b *schema.Builder, node vjson.Node, project string, opts sources.Options) error {
 	data := node.Get("data")
-	if data != nil && data.Type() == fastjson.TypeString {
+	if data.Kind() == vjson.KindString {
 		// Some GraphQL clients serialise JSON scalars as strings.
-		var p fastjson.Parser
-		v, err := p.ParseBytes(data.GetStringBytes())
+		doc, err := vjson.Parse([]byte(data.Str()))
 		if err != nil {
 			return fmt.Errorf(`field "data": %w`, err)
 		}
-		data = v
+		defer doc.Release()
+		data = doc.Root
 	}
 	e := schema.Event{Dataset: datasetAudit}
-	code := vjson.Str(node, "activityType")
+	code := node.Str("activityType")
 	created, err := vjson.RFC3339(node, "createdAt")
 	if err != nil {
 		return fmt.Errorf(`field "createdAt": %w`, err)
 	}
 	e.Time = created
 	if opts.IncludeOriginal {
-		e.Original = string(node.MarshalTo(nil))
+		e.Original = string(node.AppendJSON(nil))
 	}
-	e.ClientAddress = vjson.Str(node, "ipAddress")
-	e.UserAgent = vjson.Str(node, "userAgent")
-	e.AppID = vjson.Str(node, "clientID")
+	e.ClientAddress = node.Str("ipAddress")
+	e.UserAgent = node.Str("userAgent")
+	e.AppID = node.Str("clientID")
 	tenant, err := mapEvent(&e, code, data, project)
 	if err != nil {
 		return err
 	}
 	lr := b.Write(tenant, &e)
-	if obj, err := node.Object(); err == nil {
-		vjson.Flatten(lr.Attributes(), namespace, obj, nodeConsumed)
-	}
+	vjson.Flatten(lr.Attributes(), namespace, node, nodeConsumed)
 	putData(lr, data)
 	return nil
 }
@@ -158,8 +157,8 @@ func DecodeEvent(raw []byte, opts sources.Options) (plog.Logs, error) {
 }
 
 // WriteEvent writes one event, given as a JSON tree, into b.
-func WriteEvent(b *schema.Builder, root *fastjson.Value, original string) error {
-	if _, err := vjson.Object(root, "event"); err != nil {
+func WriteEvent(b *schema.Builder, root vjson.Node, original string) error {
+	if err := vjson.RequireObject(root, "event"); err != nil {
 		return err
 	}
 	e := schema.Event{Dataset: datasetWebhook, Original: original}
@@ -185,13 +184,10 @@ var dataConsumed = vjson.Skip{
 	},
 }
 
-func putData(lr plog.LogRecord, data *fastjson.Value) {
-	if data == nil { // a node without data: the node's own fields still make a record
-		return
-	}
-	if obj, err := data.Object(); err == nil {
-		vjson.Flatten(lr.Attributes(), namespace, obj, dataConsumed)
-	}
+// putData keeps the event fields not mapped. A node without data still makes
+// a record from its own fields.
+func putData(lr plog.LogRecord, data vjson.Node) {
+	vjson.Flatten(lr.Attributes(), namespace, data, dataConsumed)
 }
 
 // activityType turns an event type ("user.authenticated") into the audit
@@ -202,33 +198,33 @@ func activityType(eventType string) string {
 
 // mapEvent fills e from the event data (and the node's activity type, when
 // polled) following schema.md 6.6 and 6.8, and returns the event's tenant.
-func mapEvent(e *schema.Event, code string, data *fastjson.Value, project string) (schema.Tenant, error) {
-	if data == nil || data.Type() != fastjson.TypeObject {
+func mapEvent(e *schema.Event, code string, data vjson.Node, project string) (schema.Tenant, error) {
+	if data.Kind() != vjson.KindObject {
 		if code == "" {
 			return schema.Tenant{}, errors.New(`field "data": expected a JSON object`)
 		}
-		data = fastjson.MustParse(`{}`)
+		data = vjson.Node{} // the node's own fields still map
 	}
 	if code == "" {
-		t := vjson.Str(data, "type")
+		t := data.Str("type")
 		if t == "" {
 			return schema.Tenant{}, errNoType
 		}
 		code = activityType(t)
 	}
 	e.Code = code
-	e.ID = vjson.Str(data, "id")
+	e.ID = data.Str("id")
 	if e.Time.IsZero() {
-		if ts := data.GetInt64("context", "timestamp"); ts > 0 {
+		if ts := data.Int("context", "timestamp"); ts > 0 {
 			e.Time = time.Unix(ts, 0).UTC()
 		}
 	}
-	setIfEmpty(&e.ClientAddress, vjson.Str(data, "context", "ip_address"))
-	setIfEmpty(&e.UserAgent, vjson.Str(data, "context", "user_agent"))
-	setIfEmpty(&e.AppID, vjson.Str(data, "context", "client_id"))
-	e.GeoCountry = vjson.Str(data, "context", "geo_location_code")
-	e.SessionID = vjson.Str(data, "payload", "session", "id")
-	tenant := schema.Tenant{ID: vjson.Str(data, "context", "app_id")}
+	setIfEmpty(&e.ClientAddress, data.Str("context", "ip_address"))
+	setIfEmpty(&e.UserAgent, data.Str("context", "user_agent"))
+	setIfEmpty(&e.AppID, data.Str("context", "client_id"))
+	e.GeoCountry = data.Str("context", "geo_location_code")
+	e.SessionID = data.Str("payload", "session", "id")
+	tenant := schema.Tenant{ID: data.Str("context", "app_id")}
 	if tenant.ID == "" {
 		tenant.ID = project
 	}
@@ -240,12 +236,12 @@ func mapEvent(e *schema.Event, code string, data *fastjson.Value, project string
 	}
 	e.Apply(m)
 	e.ActorType = schema.ActorUnknown
-	if t, ok := actorTypes[vjson.Str(data, "context", "triggered_by")]; ok {
+	if t, ok := actorTypes[data.Str("context", "triggered_by")]; ok {
 		e.ActorType = t
 	}
 	payload := data.Get("payload")
 	user := userIdentity(payload.Get("user"))
-	if login := vjson.Str(payload, "login_id"); user.IsZero() && login != "" {
+	if login := payload.Str("login_id"); user.IsZero() && login != "" {
 		user = schema.Identity{Name: login} // the identifier that was not found
 	}
 	if e.Action.IsAuthentication() || e.Action == schema.ActionVerify ||
@@ -267,20 +263,20 @@ func mapEvent(e *schema.Event, code string, data *fastjson.Value, project string
 }
 
 // mapIdentityChange reads identity, old_identity and new_identity of IDENTITY_* events.
-func mapIdentityChange(e *schema.Event, payload *fastjson.Value) {
+func mapIdentityChange(e *schema.Event, payload vjson.Node) {
 	claim := identityClaim[e.ChangeField]
 	if claim == "" {
 		return
 	}
 	cur := payload.Get("identity")
-	if cur == nil {
+	if !cur.Exists() {
 		cur = payload.Get("new_identity")
 	}
-	e.AuthProvider = vjson.Str(cur, "claims", oauthProviderKy)
-	if old := payload.Get("old_identity"); old != nil {
-		e.ChangeFrom = vjson.Str(old, "claims", claim)
-		e.ChangeTo = vjson.Str(cur, "claims", claim)
-	} else if v := vjson.Str(cur, "claims", claim); v != "" {
+	e.AuthProvider = cur.Str("claims", oauthProviderKy)
+	if old := payload.Get("old_identity"); old.Exists() {
+		e.ChangeFrom = old.Str("claims", claim)
+		e.ChangeTo = cur.Str("claims", claim)
+	} else if v := cur.Str("claims", claim); v != "" {
 		if e.Action == schema.ActionUserIdentifierRemove {
 			e.ChangeFrom = v
 		} else {
@@ -307,19 +303,19 @@ var identityClaim = map[string]string{
 }
 
 // userIdentity reads an Authgear user object.
-func userIdentity(u *fastjson.Value) schema.Identity {
-	if u == nil {
+func userIdentity(u vjson.Node) schema.Identity {
+	if !u.Exists() {
 		return schema.Identity{}
 	}
 	id := schema.Identity{
-		ID:       vjson.Str(u, "id"),
-		Email:    vjson.Str(u, "standard_attributes", "email"),
-		Name:     vjson.Str(u, "standard_attributes", "preferred_username"),
-		FullName: vjson.Str(u, "standard_attributes", "name"),
+		ID:       u.Str("id"),
+		Email:    u.Str("standard_attributes", "email"),
+		Name:     u.Str("standard_attributes", "preferred_username"),
+		FullName: u.Str("standard_attributes", "name"),
 	}
 	if id.FullName == "" {
-		id.FullName = strings.TrimSpace(vjson.Str(u, "standard_attributes", "given_name") + " " +
-			vjson.Str(u, "standard_attributes", "family_name"))
+		id.FullName = strings.TrimSpace(u.Str("standard_attributes", "given_name") + " " +
+			u.Str("standard_attributes", "family_name"))
 	}
 	if id.Name == "" {
 		id.Name = id.Email

@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/valyala/fastjson"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/authtrail/authtrail/internal/schema"
@@ -62,19 +61,19 @@ func Decode(raw []byte, opts sources.Options) (plog.Logs, error) {
 }
 
 // Write writes one audit-log entry, given as a JSON tree, into b.
-func Write(b *schema.Builder, root *fastjson.Value, original string) error {
-	obj, err := vjson.Object(root, "audit-log entry")
-	if err != nil {
+func Write(b *schema.Builder, root vjson.Node, original string) error {
+	if err := vjson.RequireObject(root, "audit-log entry"); err != nil {
 		return err
 	}
 	code := first(root, "event", "type", "action")
 	if code == "" {
 		return errNoEvent
 	}
-	e := schema.Event{Code: code, ID: vjson.Str(root, "id"), Dataset: dataset,
-		ClientAddress: vjson.Str(root, "ip_address"), UserAgent: vjson.Str(root, "user_agent")}
+	e := schema.Event{Code: code, ID: root.Str("id"), Dataset: dataset,
+		ClientAddress: root.Str("ip_address"), UserAgent: root.Str("user_agent")}
 	for _, k := range []string{"timestamp", "created_at", "time"} {
-		if root.Get(k) != nil {
+		if root.Get(k).Exists() {
+			var err error
 			if e.Time, err = vjson.RFC3339(root, k); err != nil {
 				return fmt.Errorf("field %q: %w", k, err)
 			}
@@ -83,7 +82,7 @@ func Write(b *schema.Builder, root *fastjson.Value, original string) error {
 	}
 	e.Original = original
 	payload := root.Get("payload")
-	if payload == nil {
+	if !payload.Exists() {
 		payload = root // payload keys at the top level
 	}
 	if m, ok := mappings[code]; ok {
@@ -93,48 +92,48 @@ func Write(b *schema.Builder, root *fastjson.Value, original string) error {
 		e.Unmapped()
 		e.Actor = actor(root.Get("actor"))
 	}
-	tenant := schema.Tenant{ID: vjson.Str(root, "organization", "id"), Name: vjson.Str(root, "organization", "name")}
+	tenant := schema.Tenant{ID: root.Str("organization", "id"), Name: root.Str("organization", "name")}
 	lr := b.Write(tenant, &e)
 	a := lr.Attributes()
-	if t := vjson.Str(payload, "target", "type"); t != "" {
+	if t := payload.Str("target", "type"); t != "" {
 		a.PutStr(namespace+".target.type", t)
 	}
 	for _, k := range []string{"added", "removed"} {
-		if v := payload.Get(k); v != nil && v.Type() == fastjson.TypeNumber {
-			a.PutInt(namespace+".members."+k, v.GetInt64())
+		if v := payload.Get(k); v.Kind() == vjson.KindNumber {
+			a.PutInt(namespace+".members."+k, v.Int())
 		}
 	}
-	vjson.Flatten(a, namespace, obj, consumed)
+	vjson.Flatten(a, namespace, root, consumed)
 	return nil
 }
 
-func first(v *fastjson.Value, keys ...string) string {
+func first(v vjson.Node, keys ...string) string {
 	for _, k := range keys {
-		if s := vjson.Str(v, k); s != "" {
+		if s := v.Str(k); s != "" {
 			return s
 		}
 	}
 	return ""
 }
 
-func actor(v *fastjson.Value) schema.Identity {
-	if v == nil {
+func actor(v vjson.Node) schema.Identity {
+	if !v.Exists() {
 		return schema.Identity{}
 	}
-	id := schema.Identity{ID: vjson.Str(v, "id"), Email: vjson.Str(v, "email"), Name: vjson.Str(v, "name")}
+	id := schema.Identity{ID: v.Str("id"), Email: v.Str("email"), Name: v.Str("name")}
 	if id.Name == "" {
 		id.Name = id.Email
 	}
-	if r := vjson.Str(v, "role"); r != "" {
+	if r := v.Str("role"); r != "" {
 		id.Roles = []string{r}
 	}
 	return id
 }
 
 // target is the payload's target as a user identity (with the payload email).
-func target(payload *fastjson.Value) schema.Identity {
-	email := vjson.Str(payload, "email")
-	id := schema.Identity{ID: vjson.Str(payload, "target", "id"), Email: email, Name: vjson.Str(payload, "target", "name")}
+func target(payload vjson.Node) schema.Identity {
+	email := payload.Str("email")
+	id := schema.Identity{ID: payload.Str("target", "id"), Email: email, Name: payload.Str("target", "name")}
 	if id.Name == "" {
 		id.Name = email
 	}
@@ -142,29 +141,29 @@ func target(payload *fastjson.Value) schema.Identity {
 }
 
 // mapEvent fills e following schema.md 6.6 and the payload-dependent rows of 6.8.
-func mapEvent(e *schema.Event, root, payload *fastjson.Value) {
+func mapEvent(e *schema.Event, root, payload vjson.Node) {
 	e.Actor = actor(root.Get("actor"))
 	e.ActorType = schema.ActorUnknown
-	if t, ok := actorTypes[vjson.Str(root, "actor", "type")]; ok {
+	if t, ok := actorTypes[root.Str("actor", "type")]; ok {
 		e.ActorType = t
 	} else if !e.Actor.IsZero() {
 		e.ActorType = schema.ActorUser
 	}
-	if vjson.Str(root, "outcome") == string(schema.OutcomeFailure) {
+	if root.Str("outcome") == string(schema.OutcomeFailure) {
 		e.Outcome = schema.OutcomeFailure
 	}
-	from, to := vjson.Str(payload, "from"), vjson.Str(payload, "to")
+	from, to := payload.Str("from"), payload.Str("to")
 	switch e.Action {
 	case schema.ActionLogin:
-		if m, ok := loginMethods[strings.ToLower(vjson.Str(payload, "method"))]; ok {
+		if m, ok := loginMethods[strings.ToLower(payload.Str("method"))]; ok {
 			e.AuthMethod, e.AuthProvider = m[0], m[1]
 		}
 		if e.Outcome == schema.OutcomeFailure {
-			email := vjson.Str(payload, "email")
+			email := payload.Str("email")
 			if e.Actor.IsZero() && email != "" {
 				e.Actor = schema.Identity{Email: email, Name: email} // the attempted email
 			}
-			e.Reason = vjson.Str(payload, "reason")
+			e.Reason = payload.Str("reason")
 			e.ErrorType = schema.ClassifyFailure(e.Reason, failureReasons)
 		}
 		return
@@ -187,9 +186,9 @@ func mapEvent(e *schema.Event, root, payload *fastjson.Value) {
 			e.ActorType = schema.ActorSystem // WorkOS directory sync
 		}
 	case "group":
-		e.GroupID, e.GroupName = vjson.Str(payload, "target", "id"), vjson.Str(payload, "target", "name")
+		e.GroupID, e.GroupName = payload.Str("target", "id"), payload.Str("target", "name")
 	default:
-		e.TargetID, e.TargetName = vjson.Str(payload, "target", "id"), vjson.Str(payload, "target", "name")
+		e.TargetID, e.TargetName = payload.Str("target", "id"), payload.Str("target", "name")
 	}
 	e.ChangeFrom, e.ChangeTo = from, to
 	switch e.Code {
@@ -205,14 +204,14 @@ func mapEvent(e *schema.Event, root, payload *fastjson.Value) {
 			e.Changes.Roles = []string{to}
 		}
 	case "org.requireMfa":
-		enabled := payload.GetBool("enabled") || strings.EqualFold(to, "enabled") || to == "true"
+		enabled := payload.Bool("enabled") || strings.EqualFold(to, "enabled") || to == "true"
 		e.RequirementOff = !enabled
 		e.ChangeTo = map[bool]string{true: "enabled", false: "disabled"}[enabled]
 		if !enabled {
 			e.OCSF.Activity = 9 // Disable
 		}
 	case "group.membersChange":
-		added, removed := payload.GetInt("added"), payload.GetInt("removed")
+		added, removed := payload.Int("added"), payload.Int("removed")
 		switch {
 		case added > 0 && removed == 0:
 			e.OCSF.Activity = 3 // Add User
@@ -228,9 +227,9 @@ func mapEvent(e *schema.Event, root, payload *fastjson.Value) {
 
 // accessActivity is Assign (1) when changes only grant, Revoke (2) when they
 // only remove, else Other (99).
-func accessActivity(o schema.OCSF, changes *fastjson.Value) schema.OCSF {
-	granted := len(changes.GetArray("added")) + len(changes.GetArray("granted"))
-	revoked := len(changes.GetArray("removed")) + len(changes.GetArray("revoked"))
+func accessActivity(o schema.OCSF, changes vjson.Node) schema.OCSF {
+	granted := items(changes, "added") + items(changes, "granted")
+	revoked := items(changes, "removed") + items(changes, "revoked")
 	switch {
 	case granted > 0 && revoked == 0:
 		o.Activity, o.ActivityName = 1, ""
@@ -240,4 +239,12 @@ func accessActivity(o schema.OCSF, changes *fastjson.Value) schema.OCSF {
 		o.Activity, o.ActivityName = schema.OCSFActivityOther, "Access Change"
 	}
 	return o
+}
+
+// items is the length of the array at key; 0 when it is not an array.
+func items(v vjson.Node, key string) int {
+	if a := v.Get(key); a.Kind() == vjson.KindArray {
+		return a.Len()
+	}
+	return 0
 }

@@ -18,7 +18,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/valyala/fastjson"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	reports "google.golang.org/api/admin/reports/v1"
@@ -76,12 +75,12 @@ func activities(raw []byte) ([]*reports.Activity, error) {
 	return page.Items, nil
 }
 
-// Write writes an activity or Activities page, given as a JSON tree, into b.
+// Write writes an activity or Activities page, given as a JSON node, into b.
 // The Reports API types decode with encoding/json, so the tree is written out
 // as JSON first. A non-empty original asks for event.original, which is each
 // activity as JSON.
-func Write(b *schema.Builder, root *fastjson.Value, original string) error {
-	items, err := activities(root.MarshalTo(nil))
+func Write(b *schema.Builder, root vjson.Node, original string) error {
+	items, err := activities(root.AppendJSON(nil))
 	if err != nil {
 		return err
 	}

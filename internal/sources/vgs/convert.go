@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/valyala/fastjson"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/authtrail/authtrail/internal/schema"
@@ -40,12 +39,11 @@ func Decode(raw []byte, opts sources.Options) (plog.Logs, error) {
 }
 
 // Write writes one notification, given as a JSON tree, into b.
-func Write(b *schema.Builder, root *fastjson.Value, original string) error {
-	obj, err := vjson.Object(root, "notification")
-	if err != nil {
+func Write(b *schema.Builder, root vjson.Node, original string) error {
+	if err := vjson.RequireObject(root, "notification"); err != nil {
 		return err
 	}
-	code := vjson.Str(root, "event")
+	code := root.Str("event")
 	if code == "" {
 		return errMissingEvent
 	}
@@ -56,31 +54,31 @@ func Write(b *schema.Builder, root *fastjson.Value, original string) error {
 
 	e := schema.Event{
 		Code:          code,
-		ID:            vjson.Str(root, "id"),
+		ID:            root.Str("id"),
 		Time:          ts,
 		Dataset:       dataset,
-		Summary:       vjson.Str(root, "summary"),
+		Summary:       root.Str("summary"),
 		ActorType:     schema.ActorUser,
-		ClientAddress: vjson.Str(root, "details", "user_ip"),
-		UserAgent:     vjson.Str(root, "producer", "user_agent"),
+		ClientAddress: root.Str("details", "user_ip"),
+		UserAgent:     root.Str("producer", "user_agent"),
 	}
 	if m, ok := mappings[code]; ok {
 		e.Apply(m)
 	} else {
 		e.Unmapped()
 	}
-	if email := vjson.Str(root, "producer", "user_email"); email != "" {
+	if email := root.Str("producer", "user_email"); email != "" {
 		e.Actor = schema.Identity{Email: email, Name: email}
 	}
 	// Authentication events carry only the authenticating user (schema.md 6.6).
-	if email := vjson.Str(root, "details", "user_email"); email != "" && !e.Action.IsAuthentication() {
+	if email := root.Str("details", "user_email"); email != "" && !e.Action.IsAuthentication() {
 		e.Target = schema.Identity{Email: email, Name: email}
 	}
 	e.Original = original
 
-	tenant := schema.Tenant{ID: vjson.Str(root, "org_id")}
+	tenant := schema.Tenant{ID: root.Str("org_id")}
 	skip := consumed
-	if t := vjson.Str(root, "tenant"); tenant.ID == "" || t == tenant.ID {
+	if t := root.Str("tenant"); tenant.ID == "" || t == tenant.ID {
 		if tenant.ID == "" {
 			tenant.ID = t
 		}
@@ -88,7 +86,7 @@ func Write(b *schema.Builder, root *fastjson.Value, original string) error {
 	}
 
 	lr := b.Write(tenant, &e)
-	vjson.Flatten(lr.Attributes(), namespace, obj, skip)
+	vjson.Flatten(lr.Attributes(), namespace, root, skip)
 	return nil
 }
 

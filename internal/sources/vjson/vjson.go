@@ -6,6 +6,7 @@ package vjson // import "github.com/authtrail/authtrail/internal/sources/vjson"
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"sync"
@@ -18,12 +19,10 @@ import (
 
 var parsers fastjson.ParserPool
 
-// Doc is a parsed or built JSON document. Values taken from it are valid
-// until Release.
+// Doc is a parsed JSON document. Nodes taken from it are valid until Release.
 type Doc struct {
 	p    *fastjson.Parser
-	a    *fastjson.Arena
-	Root *fastjson.Value
+	Root Node
 }
 
 // Parse parses raw. The caller must Release the document when done.
@@ -34,76 +33,41 @@ func Parse(raw []byte) (Doc, error) {
 		parsers.Put(p)
 		return Doc{}, fmt.Errorf("malformed JSON: %w", err)
 	}
-	return Doc{p: p, Root: v}, nil
+	return Doc{p: p, Root: JSONNode(v)}, nil
 }
 
-// Release returns the parser or arena to its pool; the document's values
-// become invalid.
+// Release returns the parser to its pool; the document's nodes become invalid.
 func (d *Doc) Release() {
 	if d.p != nil {
 		parsers.Put(d.p)
 	}
-	if d.a != nil {
-		arenas.Put(d.a)
-	}
-	d.p, d.a, d.Root = nil, nil, nil
+	*d = Doc{}
 }
 
 // ParseObject parses raw and requires a JSON object at the top; what names it
 // in errors. The caller must Release the document when done.
-func ParseObject(raw []byte, what string) (Doc, *fastjson.Object, error) {
+func ParseObject(raw []byte, what string) (Doc, error) {
 	doc, err := Parse(raw)
 	if err != nil {
-		return Doc{}, nil, err
+		return Doc{}, err
 	}
-	obj, err := Object(doc.Root, what)
-	if err != nil {
+	if err := RequireObject(doc.Root, what); err != nil {
 		doc.Release()
-		return Doc{}, nil, err
+		return Doc{}, err
 	}
-	return doc, obj, nil
+	return doc, nil
 }
 
-// Object returns v as an object, or an error naming what it is instead.
-func Object(v *fastjson.Value, what string) (*fastjson.Object, error) {
-	if v == nil {
-		return nil, fmt.Errorf("missing %s", what)
-	}
-	o, err := v.Object()
-	if err != nil {
-		return nil, fmt.Errorf("%s: expected a JSON object, got %s", what, v.Type())
-	}
-	return o, nil
-}
-
-// Str returns the string at path, or "" when it is absent or not a string.
-func Str(v *fastjson.Value, path ...string) string {
-	if v == nil {
-		return ""
-	}
-	b := v.GetStringBytes(path...)
-	if len(b) == 0 {
-		return ""
-	}
-	return string(b)
-}
-
-// Strs returns the strings of the array at path, skipping non-strings.
-func Strs(v *fastjson.Value, path ...string) []string {
-	if v == nil {
+// RequireObject returns an error naming what n is, unless it is an object.
+func RequireObject(n Node, what string) error {
+	switch k := n.Kind(); k {
+	case KindObject:
 		return nil
+	case KindMissing:
+		return fmt.Errorf("missing %s", what)
+	default:
+		return fmt.Errorf("%s: expected a JSON object, got %s", what, k)
 	}
-	arr := v.GetArray(path...)
-	if len(arr) == 0 {
-		return nil
-	}
-	out := make([]string, 0, len(arr))
-	for _, x := range arr {
-		if b, err := x.StringBytes(); err == nil && len(b) > 0 {
-			out = append(out, string(b))
-		}
-	}
-	return out
 }
 
 // ErrNotNumber is returned when an epoch field is neither a number nor a numeric string.
@@ -111,25 +75,28 @@ var ErrNotNumber = errors.New("expected a number")
 
 // EpochMillis reads epoch milliseconds given as a number or a numeric string.
 // It returns the zero time when the field is absent.
-func EpochMillis(v *fastjson.Value, path ...string) (time.Time, error) {
-	x := v.Get(path...)
-	if x == nil {
-		return time.Time{}, nil
-	}
+func EpochMillis(n Node, path ...string) (time.Time, error) {
+	x := n.Get(path...)
 	var ms int64
-	switch x.Type() {
-	case fastjson.TypeNumber:
-		f, err := x.Float64()
+	switch x.Kind() {
+	case KindMissing:
+		return time.Time{}, nil
+	case KindNumber:
+		i, f, isInt, ok := x.number()
+		switch {
+		case isInt:
+			ms = i
+		case ok && math.Abs(f) < 1<<62:
+			ms = int64(f)
+		default:
+			return time.Time{}, ErrNotNumber
+		}
+	case KindString:
+		v, err := strconv.ParseInt(x.Str(), 10, 64)
 		if err != nil {
 			return time.Time{}, ErrNotNumber
 		}
-		ms = int64(f)
-	case fastjson.TypeString:
-		n, err := strconv.ParseInt(string(x.GetStringBytes()), 10, 64)
-		if err != nil {
-			return time.Time{}, ErrNotNumber
-		}
-		ms = n
+		ms = v
 	default:
 		return time.Time{}, ErrNotNumber
 	}
@@ -137,15 +104,16 @@ func EpochMillis(v *fastjson.Value, path ...string) (time.Time, error) {
 }
 
 // RFC3339 reads an RFC 3339 time. It returns the zero time when absent.
-func RFC3339(v *fastjson.Value, path ...string) (time.Time, error) {
-	b := v.GetStringBytes(path...)
-	if b == nil {
-		if v.Get(path...) != nil {
-			return time.Time{}, errors.New("expected an RFC 3339 string")
-		}
+func RFC3339(n Node, path ...string) (time.Time, error) {
+	x := n.Get(path...)
+	switch x.Kind() {
+	case KindMissing:
 		return time.Time{}, nil
+	case KindString:
+	default:
+		return time.Time{}, errors.New("expected an RFC 3339 string")
 	}
-	t, err := time.Parse(time.RFC3339Nano, string(b))
+	t, err := time.Parse(time.RFC3339Nano, x.Str())
 	if err != nil {
 		return time.Time{}, fmt.Errorf("expected an RFC 3339 time: %w", err)
 	}
@@ -156,104 +124,154 @@ func RFC3339(v *fastjson.Value, path ...string) (time.Time, error) {
 // consumes the whole subtree; a key mapped to a Skip consumes only those children.
 type Skip map[string]Skip
 
-// Flatten writes every field of obj that skip does not consume into dst under
-// prefix, with snake_case keys joined by dots: nested objects recurse, scalar
-// arrays become string slices, arrays holding objects become JSON text, nulls and
-// empty strings are left out.
-func Flatten(dst pcommon.Map, prefix string, obj *fastjson.Object, skip Skip) {
-	if obj == nil {
-		return
-	}
-	obj.Visit(func(key []byte, v *fastjson.Value) {
-		child, consumed := skip[string(key)]
-		if consumed && child == nil {
-			return
-		}
-		k := joinKey(prefix, key)
-		switch v.Type() {
-		case fastjson.TypeObject:
-			o, _ := v.Object()
-			Flatten(dst, k, o, child)
-		case fastjson.TypeArray:
-			putArray(dst, k, v)
-		case fastjson.TypeString:
-			if b := v.GetStringBytes(); len(b) > 0 {
-				dst.PutStr(k, string(b))
+// Flatten writes every field of the object n that skip does not consume into
+// dst under prefix, with snake_case keys joined by dots: nested objects
+// recurse, scalar arrays become string slices, arrays holding objects become
+// JSON text, nulls and empty strings are left out. Numbers that are integers
+// become ints whether the JSON wrote them as 3, 3.0 or 3e0, so that a replayed
+// body flattens like the wire bytes it came from.
+func Flatten(dst pcommon.Map, prefix string, n Node, skip Skip) {
+	switch {
+	case n.body:
+		if n.p.Type() == pcommon.ValueTypeMap {
+			for k, v := range n.p.Map().All() {
+				flattenField(dst, prefix, k, BodyNode(v), skip)
 			}
-		case fastjson.TypeNumber:
-			putNumber(dst, k, v)
-		case fastjson.TypeTrue:
-			dst.PutBool(k, true)
-		case fastjson.TypeFalse:
-			dst.PutBool(k, false)
 		}
-	})
-}
-
-func putNumber(dst pcommon.Map, k string, v *fastjson.Value) {
-	if i, err := v.Int64(); err == nil {
-		dst.PutInt(k, i)
-		return
-	}
-	if f, err := v.Float64(); err == nil {
-		dst.PutDouble(k, f)
+	case n.j != nil:
+		if o, err := n.j.Object(); err == nil {
+			o.Visit(func(k []byte, v *fastjson.Value) { flattenField(dst, prefix, k, JSONNode(v), skip) })
+		}
 	}
 }
 
-func putArray(dst pcommon.Map, k string, v *fastjson.Value) {
-	arr, _ := v.Array()
-	if len(arr) == 0 {
+func flattenField[K string | []byte](dst pcommon.Map, prefix string, key K, v Node, skip Skip) {
+	child, consumed := skip[string(key)]
+	if consumed && child == nil {
 		return
 	}
-	for _, x := range arr {
-		if t := x.Type(); t == fastjson.TypeObject || t == fastjson.TypeArray {
+	k := joinKey(prefix, key)
+	switch v.Kind() {
+	case KindObject:
+		Flatten(dst, k, v, child)
+	case KindArray:
+		putArray(dst, k, v)
+	case KindString:
+		if s := v.Str(); s != "" {
+			dst.PutStr(k, s)
+		}
+	case KindNumber:
+		switch i, f, isInt, ok := v.number(); {
+		case isInt:
+			dst.PutInt(k, i)
+		case ok:
+			dst.PutDouble(k, f)
+		}
+	case KindTrue:
+		dst.PutBool(k, true)
+	case KindFalse:
+		dst.PutBool(k, false)
+	}
+}
+
+func putArray(dst pcommon.Map, k string, v Node) {
+	n := v.Len()
+	if n == 0 {
+		return
+	}
+	for x := range v.Items() {
+		if kind := x.Kind(); kind == KindObject || kind == KindArray {
 			dst.PutStr(k, string(Canonical(nil, v)))
 			return
 		}
 	}
 	s := dst.PutEmptySlice(k)
-	s.EnsureCapacity(len(arr))
-	for _, x := range arr {
-		if b, err := x.StringBytes(); err == nil {
-			s.AppendEmpty().SetStr(string(b))
+	s.EnsureCapacity(n)
+	for x := range v.Items() {
+		if x.Kind() == KindString {
+			s.AppendEmpty().SetStr(x.Str())
 		} else {
 			s.AppendEmpty().SetStr(string(Canonical(nil, x)))
 		}
 	}
 }
 
-// Canonical appends v as JSON with object keys sorted, so that the same event
-// gives the same text whether it arrived as the vendor's bytes or as a map
-// re-encoded by the pipeline (replays).
-func Canonical(dst []byte, v *fastjson.Value) []byte {
-	switch v.Type() {
-	case fastjson.TypeObject:
-		o, _ := v.Object()
-		keys := make([]string, 0, o.Len())
-		o.Visit(func(k []byte, _ *fastjson.Value) { keys = append(keys, string(k)) })
+// Canonical appends n as JSON with object keys sorted and numbers written one
+// way, so that the same event gives the same text whether it arrived as the
+// vendor's bytes or as a map re-encoded by the pipeline (replays).
+func Canonical(dst []byte, n Node) []byte {
+	switch n.Kind() {
+	case KindObject:
+		keys := make([]string, 0, n.Len())
+		for k := range n.Fields() {
+			keys = append(keys, k)
+		}
 		sort.Strings(keys)
 		dst = append(dst, '{')
 		for i, k := range keys {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = strconv.AppendQuote(dst, k)
+			dst = appendJSONString(dst, validString(k))
 			dst = append(dst, ':')
-			dst = Canonical(dst, o.Get(k))
+			dst = Canonical(dst, n.Get(k))
 		}
 		return append(dst, '}')
-	case fastjson.TypeArray:
-		arr, _ := v.Array()
+	case KindArray:
 		dst = append(dst, '[')
-		for i, x := range arr {
+		i := 0
+		for x := range n.Items() {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
 			dst = Canonical(dst, x)
+			i++
 		}
 		return append(dst, ']')
+	case KindString:
+		return appendJSONString(dst, n.Str())
+	case KindNumber:
+		switch i, f, isInt, ok := n.number(); {
+		case isInt:
+			return strconv.AppendInt(dst, i, 10)
+		case ok:
+			return strconv.AppendFloat(dst, f, 'g', -1, 64)
+		}
+	case KindTrue:
+		return append(dst, "true"...)
+	case KindFalse:
+		return append(dst, "false"...)
 	}
-	return v.MarshalTo(dst)
+	return append(dst, "null"...)
+}
+
+// appendJSONString appends s quoted as a JSON string; s is valid UTF-8.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }
 
 // keyCache memoizes joined snake_case keys: vendor key sets are small, so the
@@ -268,7 +286,7 @@ const keyCacheMax = 4096
 
 func init() { keyCache.Store(&map[string]string{}) }
 
-func joinKey(prefix string, key []byte) string {
+func joinKey[K string | []byte](prefix string, key K) string {
 	var buf [128]byte
 	raw := append(append(append(buf[:0], prefix...), 0), key...)
 	if k, ok := (*keyCache.Load())[string(raw)]; ok {

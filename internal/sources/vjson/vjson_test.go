@@ -1,9 +1,13 @@
 package vjson
 
 import (
+	"encoding/json"
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,85 +24,175 @@ func TestSnakeCase(t *testing.T) {
 	}
 }
 
+// both gives raw as the two nodes a decoder can see: parsed from the wire,
+// and as the map body a pipeline's JSON parser makes of it.
+func both(t testing.TB, raw string) map[string]Node {
+	t.Helper()
+	doc, err := Parse([]byte(raw))
+	require.NoError(t, err)
+	t.Cleanup(doc.Release)
+	var v any
+	require.NoError(t, json.Unmarshal([]byte(raw), &v))
+	body := pcommon.NewValueEmpty()
+	require.NoError(t, body.FromRaw(v))
+	return map[string]Node{"wire": doc.Root, "body": BodyNode(body)}
+}
+
 func TestFlatten(t *testing.T) {
-	doc, err := Parse([]byte(`{"keep":"x","skip":"y","empty":"","nil":null,"n":3,"f":1.5,"t":true,"fa":false,
-		"obj":{"innerKey":"v","drop":"d","deep":{"a":1}},"scalars":["a",2,true],"objs":[{"a":1}],"none":[]}`))
-	require.NoError(t, err)
-	defer doc.Release()
-	o, err := Object(doc.Root, "doc")
-	require.NoError(t, err)
-	m := pcommon.NewMap()
-	Flatten(m, "v", o, Skip{"skip": nil, "obj": {"drop": nil}})
-	assert.Equal(t, map[string]any{
-		"v.keep": "x", "v.n": int64(3), "v.f": 1.5, "v.t": true, "v.fa": false,
-		"v.obj.inner_key": "v", "v.obj.deep.a": int64(1),
-		"v.scalars": []any{"a", "2", "true"}, "v.objs": `[{"a":1}]`,
-	}, m.AsRaw())
+	for name, n := range both(t, `{"keep":"x","skip":"y","empty":"","nil":null,"n":3,"f":1.5,"e":3e0,"t":true,"fa":false,
+		"obj":{"innerKey":"v","drop":"d","deep":{"a":1}},"scalars":["a",2,true,2.5],"objs":[{"a":1}],"none":[]}`) {
+		m := pcommon.NewMap()
+		Flatten(m, "v", n, Skip{"skip": nil, "obj": {"drop": nil}})
+		assert.Equal(t, map[string]any{
+			"v.keep": "x", "v.n": int64(3), "v.f": 1.5, "v.e": int64(3), "v.t": true, "v.fa": false,
+			"v.obj.inner_key": "v", "v.obj.deep.a": int64(1),
+			"v.scalars": []any{"a", "2", "true", "2.5"}, "v.objs": `[{"a":1}]`,
+		}, m.AsRaw(), name)
+	}
+}
+
+func TestGetters(t *testing.T) {
+	for name, n := range both(t, `{"s":"x","i":7,"f":7.5,"t":true,"fa":false,"nil":null,"o":{"k":"v"},"a":["p",{"q":"r"}]}`) {
+		assert.Equal(t, "x", n.Str("s"), name)
+		assert.Empty(t, n.Str("i"), name)
+		assert.Equal(t, int64(7), n.Int("i"), name)
+		assert.Zero(t, n.Int("f"), name)
+		assert.Zero(t, n.Int("s"), name)
+		assert.True(t, n.Bool("t"), name)
+		assert.False(t, n.Bool("fa"), name)
+		assert.False(t, n.Bool("s"), name)
+		assert.Equal(t, "v", n.Str("o", "k"), name)
+		assert.Equal(t, "r", n.Str("a", "1", "q"), name)
+		assert.Equal(t, "p", n.Get("a").Str("0"), name)
+		assert.False(t, n.Get("a", "2").Exists(), name)
+		assert.False(t, n.Get("a", "-1").Exists(), name)
+		assert.False(t, n.Get("s", "x").Exists(), name)
+		assert.True(t, n.Get("nil").Exists(), name)
+		assert.Equal(t, KindNull, n.Get("nil").Kind(), name)
+		assert.Equal(t, KindMissing, n.Get("none").Kind(), name)
+		assert.Equal(t, 2, n.Get("a").Len(), name)
+		assert.Equal(t, 1, n.Get("o").Len(), name)
+		assert.Zero(t, n.Get("s").Len(), name)
+		var items []string
+		for x := range n.Get("a").Items() {
+			items = append(items, x.Kind().String())
+		}
+		assert.Equal(t, []string{"string", "object"}, items, name)
+		fields := map[string]Kind{}
+		for k, v := range n.Get("o").Fields() {
+			fields[k] = v.Kind()
+		}
+		assert.Equal(t, map[string]Kind{"k": KindString}, fields, name)
+		for range n.Get("s").Items() {
+			t.Fatal("a string has no items")
+		}
+	}
+	var missing Node
+	assert.Empty(t, missing.Str("a"))
+	assert.False(t, missing.Get("a").Exists())
+	assert.Equal(t, "null", string(missing.AppendJSON(nil)))
 }
 
 func TestTimes(t *testing.T) {
-	doc, err := Parse([]byte(`{"ms":1751705149662,"s":"1751705149662","bad":"x","rfc":"2025-10-23T16:31:39.680Z","obj":{}}`))
-	require.NoError(t, err)
-	defer doc.Release()
-	want := time.UnixMilli(1751705149662).UTC()
-	got, err := EpochMillis(doc.Root, "ms")
-	require.NoError(t, err)
-	assert.Equal(t, want, got)
-	got, err = EpochMillis(doc.Root, "s")
-	require.NoError(t, err)
-	assert.Equal(t, want, got)
-	_, err = EpochMillis(doc.Root, "bad")
-	assert.ErrorIs(t, err, ErrNotNumber)
-	got, err = EpochMillis(doc.Root, "absent")
-	require.NoError(t, err)
-	assert.True(t, got.IsZero())
-	got, err = RFC3339(doc.Root, "rfc")
-	require.NoError(t, err)
-	assert.Equal(t, time.Date(2025, 10, 23, 16, 31, 39, 680e6, time.UTC), got)
-	_, err = RFC3339(doc.Root, "obj")
-	assert.Error(t, err)
+	for name, n := range both(t, `{"ms":1751705149662,"msf":1.751705149662e12,"s":"1751705149662","bad":"x","huge":1e300,
+		"rfc":"2025-10-23T16:31:39.680Z","obj":{}}`) {
+		want := time.UnixMilli(1751705149662).UTC()
+		for _, k := range []string{"ms", "msf", "s"} {
+			got, err := EpochMillis(n, k)
+			require.NoError(t, err, name)
+			assert.Equal(t, want, got, "%s %s", name, k)
+		}
+		for _, k := range []string{"bad", "huge", "obj"} {
+			_, err := EpochMillis(n, k)
+			assert.ErrorIs(t, err, ErrNotNumber, "%s %s", name, k)
+		}
+		got, err := EpochMillis(n, "absent")
+		require.NoError(t, err)
+		assert.True(t, got.IsZero())
+		got, err = RFC3339(n, "rfc")
+		require.NoError(t, err)
+		assert.Equal(t, time.Date(2025, 10, 23, 16, 31, 39, 680e6, time.UTC), got)
+		_, err = RFC3339(n, "obj")
+		assert.Error(t, err, name)
+		_, err = RFC3339(n, "bad")
+		assert.Error(t, err, name)
+	}
 }
 
 func TestParseErrors(t *testing.T) {
 	_, err := Parse([]byte(`{"a":`))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "malformed JSON")
-	doc, err := Parse([]byte(`[1]`))
-	require.NoError(t, err)
-	defer doc.Release()
-	_, err = Object(doc.Root, "payload")
+	_, err = ParseObject([]byte(`[1]`), "payload")
 	assert.EqualError(t, err, "payload: expected a JSON object, got array")
-	_, err = Object(nil, `field "x"`)
-	assert.EqualError(t, err, `missing field "x"`)
+	assert.EqualError(t, RequireObject(Node{}, `field "x"`), `missing field "x"`)
+	assert.EqualError(t, RequireObject(BodyNode(pcommon.NewValueStr("x")), "body"), "body: expected a JSON object, got string")
 }
 
 func TestCanonical(t *testing.T) {
-	a, err := Parse([]byte(`[{"b":1,"a":{"z":true,"y":[{"d":"x","c":null}]}}]`))
-	require.NoError(t, err)
-	defer a.Release()
-	assert.Equal(t, `[{"a":{"y":[{"c":null,"d":"x"}],"z":true},"b":1}]`, string(Canonical(nil, a.Root)))
+	for name, n := range both(t, `[{"b":1,"a":{"z":true,"y":[{"d":"x\"\\\n\u0001é","c":null}]},"f":1.50,"e":2e0}]`) {
+		assert.Equal(t, `[{"a":{"y":[{"c":null,"d":"x\"\\\n\u0001é"}],"z":true},"b":1,"e":2,"f":1.5}]`,
+			string(Canonical(nil, n)), name)
+		assert.True(t, json.Valid(Canonical(nil, n)), name)
+	}
 }
 
-// TestFromValueReadsLikeJSON: a body built into a tree reads exactly like
-// the same body written as JSON and parsed.
-func TestFromValueReadsLikeJSON(t *testing.T) {
+// TestBodyValues: what a body holds beyond JSON reads as the JSON it would
+// be, and its strings are read in place.
+func TestBodyValues(t *testing.T) {
 	v := pcommon.NewValueMap()
 	require.NoError(t, v.Map().FromRaw(map[string]any{
-		"s": "quote\" back\\ nl\n tab\t é ✓", "i": int64(-7), "f": 1.5, "big": 1751705149662.0, "b": true,
-		"n": nil, "arr": []any{"x", int64(1), map[string]any{"k": "v"}}, "bytes": []byte("hi"), "nan": math.NaN(),
-		"bad": "bad\xff", "max": int64(math.MaxInt64),
+		"s": "quote\" back\\ nl\n tab\t é ✓", "big": 1751705149662.0, "bytes": []byte("hi"), "nan": math.NaN(),
+		"inf": math.Inf(1), "bad": "bad\xff", "max": int64(math.MaxInt64), "neg": int64(-7),
 	}))
-	doc := FromValue(v)
-	defer doc.Release()
-	want := `{"arr":["x",1,{"k":"v"}],"b":true,"bad":"bad\ufffd","big":1751705149662,"bytes":"aGk=","f":1.5,` +
-		`"i":-7,"max":9223372036854775807,"n":null,"nan":null,"s":"quote\" back\\ nl\n tab\t é ✓"}`
-	assert.JSONEq(t, want, string(doc.Root.MarshalTo(nil)))
-	assert.Equal(t, "quote\" back\\ nl\n tab\t é ✓", Str(doc.Root, "s"), "escapes read back")
-	assert.Equal(t, int64(1751705149662), doc.Root.GetInt64("big"), "epoch milliseconds stay integers")
-	assert.Equal(t, int64(math.MaxInt64), doc.Root.GetInt64("max"))
-	assert.Equal(t, "v", Str(doc.Root.Get("arr", "2"), "k"))
+	n := BodyNode(v)
+	assert.Equal(t, int64(1751705149662), n.Int("big"), "epoch milliseconds stay integers")
+	assert.Equal(t, int64(math.MaxInt64), n.Int("max"))
+	assert.Equal(t, int64(-7), n.Int("neg"))
+	assert.Equal(t, "aGk=", n.Str("bytes"))
+	assert.Equal(t, KindNull, n.Get("nan").Kind())
+	assert.Equal(t, KindNull, n.Get("inf").Kind())
+	assert.Equal(t, "bad\uFFFD", n.Str("bad"))
+	s, _ := v.Map().Get("s")
+	assert.Equal(t, unsafe.StringData(s.Str()), unsafe.StringData(n.Str("s")), "a body's string is shared")
+	want := `{"bad":"bad\ufffd","big":1751705149662,"bytes":"aGk=","inf":null,"max":9223372036854775807,"nan":null,` +
+		`"neg":-7,"s":"quote\" back\\ nl\n tab\t é ✓"}`
+	assert.JSONEq(t, want, string(n.AppendJSON(nil)))
 	m := pcommon.NewMap()
-	o, _ := doc.Root.Object()
-	Flatten(m, "x", o, nil)
-	assert.Equal(t, int64(1751705149662), m.AsRaw()["x.big"], "flattened like the parsed JSON")
+	Flatten(m, "x", n, nil)
+	assert.Equal(t, map[string]any{
+		"x.s": "quote\" back\\ nl\n tab\t é ✓", "x.big": int64(1751705149662), "x.bytes": "aGk=",
+		"x.bad": "bad\uFFFD", "x.max": int64(math.MaxInt64), "x.neg": int64(-7),
+	}, m.AsRaw())
+}
+
+func TestWireInvalidUTF8(t *testing.T) {
+	doc, err := Parse([]byte("{\"s\":\"a\xffb\",\"a\":[\"\xfe\"]}"))
+	require.NoError(t, err)
+	defer doc.Release()
+	assert.Equal(t, "a\uFFFDb", doc.Root.Str("s"))
+	m := pcommon.NewMap()
+	Flatten(m, "x", doc.Root, nil)
+	assert.Equal(t, map[string]any{"x.s": "a\uFFFDb", "x.a": []any{"\uFFFD"}}, m.AsRaw())
+}
+
+// TestSamplesReadAlike: every vendor sample flattens and canonicalizes the
+// same from its bytes and from the map a replay makes of it.
+func TestSamplesReadAlike(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "..", "testdata", "*", "*.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		require.NoError(t, err)
+		if !json.Valid(raw) {
+			continue // the malformed samples
+		}
+		n := both(t, string(raw))
+		wire, body := pcommon.NewMap(), pcommon.NewMap()
+		Flatten(wire, "v", n["wire"], nil)
+		Flatten(body, "v", n["body"], nil)
+		assert.Equal(t, wire.AsRaw(), body.AsRaw(), f)
+		assert.Equal(t, string(Canonical(nil, n["wire"])), string(Canonical(nil, n["body"])), f)
+	}
 }
