@@ -58,7 +58,7 @@ func Write(b *schema.Builder, root vjson.Node, original string) error {
 		return err
 	}
 	events := root.Get("events")
-	if events.Kind() != vjson.KindObject || events.Len() == 0 {
+	if events.NumFields() == 0 {
 		return errNoEvents
 	}
 	iat, err := vjson.EpochMillis(root, "iat")
@@ -76,7 +76,7 @@ func Write(b *schema.Builder, root vjson.Node, original string) error {
 			Code: name, ID: jti, Time: iat, Dataset: dataset,
 			CorrelationID: rci, Original: original,
 		}
-		if events.Len() > 1 && jti != "" {
+		if events.NumFields() > 1 && jti != "" {
 			e.ID = jti + "/" + name
 		}
 		mapEvent(&e, name, data)
@@ -144,15 +144,15 @@ func mapEvent(e *schema.Event, name string, data vjson.Node) {
 	}
 
 	e.AppID, e.AppName = data.Str("application", "id"), data.Str("application", "name")
-	if apps := data.Get("applications"); apps.Kind() == vjson.KindArray && apps.Len() == 1 {
-		e.AppID, e.AppName = apps.Str("0", "id"), apps.Str("0", "name")
+	if apps := data.Get("applications"); apps.Len() == 1 {
+		e.AppID, e.AppName = apps.At(0).Str("id"), apps.At(0).Str("name")
 	}
 	e.TokenType = data.Str("accessToken", "tokenType")
 	e.GrantType = data.Str("accessToken", "grantType")
 	e.SessionID = data.Str("session", "id")
 	if sessions := data.Get("sessions"); sessions.Len() > 0 {
-		for s := range sessions.Items() {
-			if id := s.Str("id"); id != "" {
+		for i := range sessions.Len() {
+			if id := sessions.At(i).Str("id"); id != "" {
 				e.SessionIDs = append(e.SessionIDs, id)
 			}
 		}
@@ -200,8 +200,10 @@ func identity(user vjson.Node) schema.Identity {
 	}
 	id := schema.Identity{ID: user.Str("id")}
 	var given, last string
-	for c := range user.Get("claims").Items() {
-		switch claimName(c.Str("uri")) {
+	claims := user.Get("claims")
+	for i := range claims.Len() {
+		c := claims.At(i)
+		switch claimName(c.Peek("uri")) {
 		case claimUsername:
 			id.Name = c.Str("value")
 		case claimEmail:
@@ -223,8 +225,10 @@ func identity(user vjson.Node) schema.Identity {
 func changes(user vjson.Node) schema.Identity {
 	var id schema.Identity
 	for _, key := range [...]string{"addedClaims", "updatedClaims"} {
-		for c := range user.Get(key).Items() {
-			switch claimName(c.Str("uri")) {
+		list := user.Get(key)
+		for i := range list.Len() {
+			c := list.At(i)
+			switch claimName(c.Peek("uri")) {
 			case claimUsername:
 				id.Name = c.Str("value")
 			case claimEmail, claimEmails:
@@ -246,8 +250,10 @@ var claimKeys = [...]struct{ field, prefix string }{
 // as asgardeo.user.<list>.<claim name>.
 func putClaims(attrs pcommon.Map, user vjson.Node) {
 	for _, ck := range claimKeys {
-		for c := range user.Get(ck.field).Items() {
-			name := claimName(c.Str("uri"))
+		list := user.Get(ck.field)
+		for i := range list.Len() {
+			c := list.At(i)
+			name := claimName(c.Peek("uri"))
 			if ck.field == "claims" && isIdentityClaim(name) {
 				continue
 			}

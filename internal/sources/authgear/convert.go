@@ -77,10 +77,10 @@ func DecodePage(raw []byte, project string, opts sources.Options) (Page, error) 
 		return Page{}, err
 	}
 	defer doc.Release()
-	if errs := doc.Root.Get("errors"); errs.Kind() == vjson.KindArray && errs.Len() > 0 {
+	if errs := doc.Root.Get("errors"); errs.Len() > 0 {
 		msgs := make([]string, 0, errs.Len())
-		for e := range errs.Items() {
-			msgs = append(msgs, e.Str("message"))
+		for i := range errs.Len() {
+			msgs = append(msgs, errs.At(i).Str("message"))
 		}
 		return Page{}, &GraphQLError{Messages: msgs}
 	}
@@ -89,16 +89,15 @@ func DecodePage(raw []byte, project string, opts sources.Options) (Page, error) 
 		return Page{}, errNoAuditLogs
 	}
 	b := schema.NewBuilder(Vendor, opts.Scope, opts.Observed)
-	i := 0
-	for edge := range logs.Get("edges").Items() {
-		node := edge.Get("node")
+	edges := logs.Get("edges")
+	for i := range edges.Len() {
+		node := edges.At(i).Get("node")
 		if !node.Exists() {
 			return Page{}, fmt.Errorf("edges[%d]: missing node", i)
 		}
 		if err := writeNode(b, node, project, opts); err != nil {
 			return Page{}, fmt.Errorf("edges[%d]: %w", i, err)
 		}
-		i++
 	}
 	return Page{
 		Logs:    b.Logs(),

@@ -228,8 +228,8 @@ func mapEvent(e *schema.Event, root, payload vjson.Node) {
 // accessActivity is Assign (1) when changes only grant, Revoke (2) when they
 // only remove, else Other (99).
 func accessActivity(o schema.OCSF, changes vjson.Node) schema.OCSF {
-	granted := items(changes, "added") + items(changes, "granted")
-	revoked := items(changes, "removed") + items(changes, "revoked")
+	granted := changes.Get("added").Len() + changes.Get("granted").Len()
+	revoked := changes.Get("removed").Len() + changes.Get("revoked").Len()
 	switch {
 	case granted > 0 && revoked == 0:
 		o.Activity, o.ActivityName = 1, ""
@@ -239,12 +239,4 @@ func accessActivity(o schema.OCSF, changes vjson.Node) schema.OCSF {
 		o.Activity, o.ActivityName = schema.OCSFActivityOther, "Access Change"
 	}
 	return o
-}
-
-// items is the length of the array at key; 0 when it is not an array.
-func items(v vjson.Node, key string) int {
-	if a := v.Get(key); a.Kind() == vjson.KindArray {
-		return a.Len()
-	}
-	return 0
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/valyala/fastjson"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -140,6 +141,25 @@ func (n Node) Str(path ...string) string {
 	return ""
 }
 
+// Peek is Str without the copy and the UTF-8 check, for comparing a value
+// in place (a claim URI, say). The string is valid only until the document
+// is released: never keep it, return it or put it in an error.
+func (n Node) Peek(path ...string) string {
+	if len(path) > 0 {
+		n = n.Get(path...)
+	}
+	switch {
+	case n.body:
+		if n.p.Type() == pcommon.ValueTypeStr {
+			return n.p.Str()
+		}
+	case n.j != nil && n.j.Type() == fastjson.TypeString:
+		b := n.j.GetStringBytes()
+		return unsafe.String(unsafe.SliceData(b), len(b))
+	}
+	return ""
+}
+
 // Int is the integer at path, or 0 when it is absent, not a number, or not
 // integral.
 func (n Node) Int(path ...string) int64 {
@@ -189,47 +209,49 @@ func (n Node) Bool(path ...string) bool {
 	return n.Kind() == KindTrue
 }
 
-// Len is the number of an array's items or an object's fields; 0 otherwise.
+// Len is the number of an array's items; 0 for any other kind.
 func (n Node) Len() int {
-	switch n.Kind() {
-	case KindArray:
-		if n.body {
+	switch {
+	case n.body:
+		if n.p.Type() == pcommon.ValueTypeSlice {
 			return n.p.Slice().Len()
 		}
+	case n.j != nil:
 		a, _ := n.j.Array()
 		return len(a)
-	case KindObject:
-		if n.body {
-			return n.p.Map().Len()
-		}
-		o, _ := n.j.Object()
-		return o.Len()
 	}
 	return 0
 }
 
-// Items are an array's items; none for any other kind.
-func (n Node) Items() iter.Seq[Node] {
-	return func(yield func(Node) bool) {
-		if n.Kind() != KindArray {
-			return
+// At is an array's item i; the missing Node for any other kind or index.
+// Loop with "for i := range n.Len()": an iterator would cost an allocation.
+func (n Node) At(i int) Node {
+	switch {
+	case n.body:
+		if n.p.Type() == pcommon.ValueTypeSlice && i >= 0 && i < n.p.Slice().Len() {
+			return BodyNode(n.p.Slice().At(i))
 		}
-		if n.body {
-			s := n.p.Slice()
-			for i := 0; i < s.Len(); i++ {
-				if !yield(BodyNode(s.At(i))) {
-					return
-				}
-			}
-			return
-		}
-		a, _ := n.j.Array()
-		for _, x := range a {
-			if !yield(JSONNode(x)) {
-				return
-			}
+	case n.j != nil:
+		if a, _ := n.j.Array(); i >= 0 && i < len(a) {
+			return JSONNode(a[i])
 		}
 	}
+	return Node{}
+}
+
+// NumFields is the number of an object's fields; 0 for any other kind.
+func (n Node) NumFields() int {
+	switch {
+	case n.body:
+		if n.p.Type() == pcommon.ValueTypeMap {
+			return n.p.Map().Len()
+		}
+	case n.j != nil:
+		if o, err := n.j.Object(); err == nil {
+			return o.Len()
+		}
+	}
+	return 0
 }
 
 // Fields are an object's keys and values in document order; none for any
@@ -255,6 +277,22 @@ func (n Node) Fields() iter.Seq2[string, Node] {
 			}
 		})
 	}
+}
+
+// appendKeys appends an object's keys, copied; without the iterator's allocations.
+func (n Node) appendKeys(dst []string) []string {
+	switch {
+	case n.body:
+		n.p.Map().Range(func(k string, _ pcommon.Value) bool {
+			dst = append(dst, k)
+			return true
+		})
+	case n.j != nil:
+		if o, err := n.j.Object(); err == nil {
+			o.Visit(func(k []byte, _ *fastjson.Value) { dst = append(dst, string(k)) })
+		}
+	}
+	return dst
 }
 
 // AppendJSON appends n as JSON text: a parsed value as parsed, a body with

@@ -179,19 +179,21 @@ func putArray(dst pcommon.Map, k string, v Node) {
 	if n == 0 {
 		return
 	}
-	for x := range v.Items() {
-		if kind := x.Kind(); kind == KindObject || kind == KindArray {
-			dst.PutStr(k, string(Canonical(nil, v)))
+	for i := range n {
+		if kind := v.At(i).Kind(); kind == KindObject || kind == KindArray {
+			var buf [512]byte // on the stack: only the string is allocated
+			dst.PutStr(k, string(Canonical(buf[:0], v)))
 			return
 		}
 	}
 	s := dst.PutEmptySlice(k)
 	s.EnsureCapacity(n)
-	for x := range v.Items() {
-		if x.Kind() == KindString {
+	for i := range n {
+		if x := v.At(i); x.Kind() == KindString {
 			s.AppendEmpty().SetStr(x.Str())
 		} else {
-			s.AppendEmpty().SetStr(string(Canonical(nil, x)))
+			var buf [64]byte
+			s.AppendEmpty().SetStr(string(Canonical(buf[:0], x)))
 		}
 	}
 }
@@ -202,10 +204,7 @@ func putArray(dst pcommon.Map, k string, v Node) {
 func Canonical(dst []byte, n Node) []byte {
 	switch n.Kind() {
 	case KindObject:
-		keys := make([]string, 0, n.Len())
-		for k := range n.Fields() {
-			keys = append(keys, k)
-		}
+		keys := n.appendKeys(make([]string, 0, n.NumFields()))
 		sort.Strings(keys)
 		dst = append(dst, '{')
 		for i, k := range keys {
@@ -219,13 +218,11 @@ func Canonical(dst []byte, n Node) []byte {
 		return append(dst, '}')
 	case KindArray:
 		dst = append(dst, '[')
-		i := 0
-		for x := range n.Items() {
+		for i := range n.Len() {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = Canonical(dst, x)
-			i++
+			dst = Canonical(dst, n.At(i))
 		}
 		return append(dst, ']')
 	case KindString:

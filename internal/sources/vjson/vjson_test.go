@@ -54,6 +54,8 @@ func TestFlatten(t *testing.T) {
 func TestGetters(t *testing.T) {
 	for name, n := range both(t, `{"s":"x","i":7,"f":7.5,"t":true,"fa":false,"nil":null,"o":{"k":"v"},"a":["p",{"q":"r"}]}`) {
 		assert.Equal(t, "x", n.Str("s"), name)
+		assert.Equal(t, "x", n.Peek("s"), name)
+		assert.Empty(t, n.Peek("i"), name)
 		assert.Empty(t, n.Str("i"), name)
 		assert.Equal(t, int64(7), n.Int("i"), name)
 		assert.Zero(t, n.Int("f"), name)
@@ -71,20 +73,22 @@ func TestGetters(t *testing.T) {
 		assert.Equal(t, KindNull, n.Get("nil").Kind(), name)
 		assert.Equal(t, KindMissing, n.Get("none").Kind(), name)
 		assert.Equal(t, 2, n.Get("a").Len(), name)
-		assert.Equal(t, 1, n.Get("o").Len(), name)
+		assert.Zero(t, n.Get("o").Len(), name, "an object has no items")
 		assert.Zero(t, n.Get("s").Len(), name)
-		var items []string
-		for x := range n.Get("a").Items() {
-			items = append(items, x.Kind().String())
-		}
-		assert.Equal(t, []string{"string", "object"}, items, name)
+		assert.Equal(t, 1, n.Get("o").NumFields(), name)
+		assert.Zero(t, n.Get("a").NumFields(), name)
+		assert.Equal(t, KindString, n.Get("a").At(0).Kind(), name)
+		assert.Equal(t, KindObject, n.Get("a").At(1).Kind(), name)
+		assert.False(t, n.Get("a").At(2).Exists(), name)
+		assert.False(t, n.Get("a").At(-1).Exists(), name)
+		assert.False(t, n.Get("o").At(0).Exists(), name)
 		fields := map[string]Kind{}
 		for k, v := range n.Get("o").Fields() {
 			fields[k] = v.Kind()
 		}
 		assert.Equal(t, map[string]Kind{"k": KindString}, fields, name)
-		for range n.Get("s").Items() {
-			t.Fatal("a string has no items")
+		for range n.Get("a").Fields() {
+			t.Fatal("an array has no fields")
 		}
 	}
 	var missing Node
