@@ -41,7 +41,7 @@ send() { # $1 = vendor, rest = extra flags
 if want processor; then
   echo "== identity processor per record (batches of 100): policy path, normalize-from-body, and the same normalization as OTTL (one event type; every event type; a mixed batch of every event type)"
   go test -run '^$' -bench . -benchmem -count "${COUNT:-3}" ./processor/identityprocessor | grep -E '^Benchmark'
-  go test -run '^$' -bench FromValue -benchmem -count "${COUNT:-3}" ./internal/sources/vjson | grep -E '^Benchmark'
+  go test -run '^$' -bench Flatten -benchmem -count "${COUNT:-3}" ./internal/sources/vjson | grep -E '^Benchmark'
   (cd bench/ottl && go test -run '^$' -bench . -benchmem -count "${COUNT:-3}" . | grep -E '^Benchmark')
 fi
 
