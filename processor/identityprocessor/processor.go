@@ -213,7 +213,9 @@ func (p *identityProcessor) normalize(lr plog.LogRecord, res pcommon.Resource, d
 	}
 	// Attributes the record already had (file name, collector metadata) stay.
 	orig := lr.Attributes()
+	written := 0
 	b.Since(mark, func(_ pcommon.Resource, n plog.LogRecord) {
+		written++
 		orig.Range(func(k string, v pcommon.Value) bool {
 			if _, exists := n.Attributes().Get(k); !exists {
 				v.CopyTo(n.Attributes().PutEmpty(k))
@@ -221,6 +223,10 @@ func (p *identityProcessor) normalize(lr plog.LogRecord, res pcommon.Resource, d
 			return true
 		})
 	})
+	if written == 0 { // e.g. an empty Activities page: the record is kept as it came
+		b.Rollback(mark)
+		return vendor, false
+	}
 	return vendor, true
 }
 
