@@ -16,7 +16,7 @@ import (
 	"github.com/authtrail/authtrail/internal/schema"
 )
 
-// scrubber applies pii: hash or drop (decision 6.10.11) to a record. The
+// scrubber applies pii: hash or drop (docs/schema.md#d11-pii-modes) to a record. The
 // schema's identities become their hashes (hash) or go (drop), the client IPs
 // are truncated (hash) or go (drop); then every other value, at any depth of
 // the attributes and the body, loses the personal data it holds: the values
