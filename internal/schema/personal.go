@@ -1,6 +1,10 @@
 package schema // import "github.com/authtrail/authtrail/internal/schema"
 
-import "strings"
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+)
 
 // Which keys hold personal data, for the PII modes of docs/schema.md. A key is
 // judged by its last segment (after '.', '/', ':' or '#'), lower-cased and
@@ -32,6 +36,9 @@ var personTypes = [...]string{"user", "member", "admin", "person", "human", "own
 func PersonalKey(key string) bool {
 	var buf [64]byte
 	seg := normalizeSegment(buf[:0], key)
+	if len(seg) == 0 || !personalLastBytes[seg[len(seg)-1]] {
+		return false // most keys are ruled out by their last letter
+	}
 	for _, s := range personalSuffixes {
 		if len(seg) >= len(s) && string(seg[len(seg)-len(s):]) == s {
 			return true
@@ -39,6 +46,14 @@ func PersonalKey(key string) bool {
 	}
 	return false
 }
+
+// personalLastBytes marks the last bytes of personalSuffixes.
+var personalLastBytes = func() (m [256]bool) {
+	for _, s := range personalSuffixes {
+		m[s[len(s)-1]] = true
+	}
+	return m
+}()
 
 // NameKey reports whether key's last segment is "name", a personal name when
 // its object is a person (PersonObject).
@@ -77,7 +92,10 @@ func PersonObject(key, objectType string) bool {
 // separators. Segments longer than dst's capacity are cut: no suffix above
 // matches a cut segment by accident, since the end is kept.
 func normalizeSegment(dst []byte, key string) []byte {
-	start := strings.LastIndexAny(key, "./:#") + 1
+	start := len(key)
+	for start > 0 && key[start-1] != '.' && key[start-1] != '/' && key[start-1] != ':' && key[start-1] != '#' {
+		start--
+	}
 	seg := key[start:]
 	if room := cap(dst) - len(dst); len(seg) > room {
 		seg = seg[len(seg)-room:]
@@ -94,3 +112,48 @@ func normalizeSegment(dst []byte, key string) []byte {
 	}
 	return dst
 }
+
+// KeyClass is what a key says about its values: PersonalKey, NameKey.
+type KeyClass uint8
+
+// The classes of a key.
+const (
+	KeyPersonal KeyClass = 1 << iota
+	KeyName
+)
+
+// ClassifyKey is PersonalKey and NameKey of key at once, memoized: records
+// carry the same keys over and over. Reads are lock-free (copy-on-write); the
+// memo is bounded against records with many distinct keys.
+func ClassifyKey(key string) KeyClass {
+	if c, ok := (*keyClasses.Load())[key]; ok {
+		return c
+	}
+	var c KeyClass
+	if PersonalKey(key) {
+		c |= KeyPersonal
+	}
+	if NameKey(key) {
+		c |= KeyName
+	}
+	keyClassesMu.Lock()
+	defer keyClassesMu.Unlock()
+	if old := *keyClasses.Load(); len(old) < keyClassesMax {
+		next := make(map[string]KeyClass, len(old)+1)
+		for k, v := range old {
+			next[k] = v
+		}
+		next[strings.Clone(key)] = c
+		keyClasses.Store(&next)
+	}
+	return c
+}
+
+const keyClassesMax = 4096
+
+var (
+	keyClasses   atomic.Pointer[map[string]KeyClass]
+	keyClassesMu sync.Mutex
+)
+
+func init() { keyClasses.Store(&map[string]KeyClass{}) }

@@ -202,24 +202,24 @@ func isHash(v pcommon.Value) bool {
 func (p *personal) walkAttributes(a pcommon.Map, ps pass) {
 	field := strAttr(a, schema.AttrChangeField)
 	changeIsPersonal := field != "" && (schema.PersonalKey(field) || schema.NameKey(field))
-	a.RemoveIf(func(k string, v pcommon.Value) bool {
+	for k, v := range a.All() {
 		if handledAttr(k, v) {
-			return false
+			continue
 		}
-		personalKey := schema.PersonalKey(k) ||
+		class := schema.ClassifyKey(k)
+		personalKey := class&schema.KeyPersonal != 0 ||
 			(changeIsPersonal && (k == schema.AttrChangeFrom || k == schema.AttrChangeTo))
-		if !personalKey && schema.NameKey(k) {
+		if !personalKey && class&schema.KeyName != 0 {
 			if dot := strings.LastIndexByte(k, '.'); dot > 0 {
 				personalKey = schema.PersonObject(k[:dot], strAttr(a, k[:dot]+".type"))
 			}
 		}
 		if personalKey {
 			p.whole(v, ps)
-			return false
+			continue
 		}
 		p.walkValue(v, k, ps)
-		return false
-	})
+	}
 }
 
 // walkValue walks v, found under key.
@@ -253,7 +253,8 @@ func (p *personal) walkMap(m pcommon.Map, key string, ps pass) {
 	person := schema.PersonObject(key, strAttr(m, "type"))
 	claim := personalClaim(strAttr(m, "uri"), strAttr(m, "name"), strAttr(m, "key"), strAttr(m, "type"))
 	for k, v := range m.All() {
-		if schema.PersonalKey(k) || (person && schema.NameKey(k)) || (claim && k == "value") {
+		class := schema.ClassifyKey(k)
+		if class&schema.KeyPersonal != 0 || (person && class&schema.KeyName != 0) || (claim && k == "value") {
 			p.whole(v, ps)
 			continue
 		}

@@ -11,8 +11,16 @@ import (
 
 // looksLikeJSON reports whether s may be a JSON object or array.
 func looksLikeJSON(s string) bool {
-	s = strings.TrimLeft(s, " \t\r\n")
-	return s != "" && (s[0] == '{' || s[0] == '[')
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\r', '\n':
+		case '{', '[':
+			return true
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // jsonText walks JSON text; in the scrub pass it returns the text with its
