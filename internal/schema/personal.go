@@ -1,10 +1,6 @@
 package schema // import "github.com/authtrail/authtrail/internal/schema"
 
-import (
-	"strings"
-	"sync"
-	"sync/atomic"
-)
+import "strings"
 
 // Which keys hold personal data, for the PII modes of docs/schema.md. A key is
 // judged by its last segment (after '.', '/', ':' or '#'), lower-cased and
@@ -33,34 +29,11 @@ var personObjects = [...]string{
 var personTypes = [...]string{"user", "member", "admin", "person", "human", "owner"}
 
 // PersonalKey reports whether the values under key are personal data.
-func PersonalKey(key string) bool {
-	var buf [64]byte
-	seg := normalizeSegment(buf[:0], key)
-	if len(seg) == 0 || !personalLastBytes[seg[len(seg)-1]] {
-		return false // most keys are ruled out by their last letter
-	}
-	for _, s := range personalSuffixes {
-		if len(seg) >= len(s) && string(seg[len(seg)-len(s):]) == s {
-			return true
-		}
-	}
-	return false
-}
-
-// personalLastBytes marks the last bytes of personalSuffixes.
-var personalLastBytes = func() (m [256]bool) {
-	for _, s := range personalSuffixes {
-		m[s[len(s)-1]] = true
-	}
-	return m
-}()
+func PersonalKey(key string) bool { return ClassifyKey(key)&KeyPersonal != 0 }
 
 // NameKey reports whether key's last segment is "name", a personal name when
 // its object is a person (PersonObject).
-func NameKey(key string) bool {
-	var buf [64]byte
-	return string(normalizeSegment(buf[:0], key)) == "name"
-}
+func NameKey(key string) bool { return ClassifyKey(key)&KeyName != 0 }
 
 // PersonObject reports whether the object under key describes a person, given
 // the object's "type" ("" when it has none).
@@ -93,7 +66,7 @@ func PersonObject(key, objectType string) bool {
 // matches a cut segment by accident, since the end is kept.
 func normalizeSegment(dst []byte, key string) []byte {
 	start := len(key)
-	for start > 0 && key[start-1] != '.' && key[start-1] != '/' && key[start-1] != ':' && key[start-1] != '#' {
+	for start > 0 && !segmentSeparator(key[start-1]) {
 		start--
 	}
 	seg := key[start:]
@@ -122,38 +95,96 @@ const (
 	KeyName
 )
 
-// ClassifyKey is PersonalKey and NameKey of key at once, memoized: records
-// carry the same keys over and over. Reads are lock-free (copy-on-write); the
-// memo is bounded against records with many distinct keys.
+// ClassifyKey is PersonalKey and NameKey of key at once. It compares from
+// the end of the key, skipping separators within the last segment, and rules
+// most keys out by the last four letters of that segment.
 func ClassifyKey(key string) KeyClass {
-	if c, ok := (*keyClasses.Load())[key]; ok {
-		return c
+	tail, ok := lastFour(key)
+	if !ok {
+		return 0 // every suffix has four letters or more
 	}
 	var c KeyClass
-	if PersonalKey(key) {
-		c |= KeyPersonal
-	}
-	if NameKey(key) {
-		c |= KeyName
-	}
-	keyClassesMu.Lock()
-	defer keyClassesMu.Unlock()
-	if old := *keyClasses.Load(); len(old) < keyClassesMax {
-		next := make(map[string]KeyClass, len(old)+1)
-		for k, v := range old {
-			next[k] = v
+	for i, t := range suffixTails {
+		if t == tail {
+			if _, ok := segmentEndsWith(key, personalSuffixes[i]); ok {
+				c |= KeyPersonal
+				break
+			}
 		}
-		next[strings.Clone(key)] = c
-		keyClasses.Store(&next)
+	}
+	if tail == nameTail {
+		if rest, ok := segmentEndsWith(key, "name"); ok && (rest == 0 || segmentSeparator(key[rest-1])) {
+			c |= KeyName
+		}
 	}
 	return c
 }
 
-const keyClassesMax = 4096
+// tailOf packs the last four letters of s.
+func tailOf(s string) uint32 {
+	return uint32(s[len(s)-4])<<24 | uint32(s[len(s)-3])<<16 | uint32(s[len(s)-2])<<8 | uint32(s[len(s)-1])
+}
 
 var (
-	keyClasses   atomic.Pointer[map[string]KeyClass]
-	keyClassesMu sync.Mutex
+	nameTail    = tailOf("name")
+	suffixTails = func() (t [len(personalSuffixes)]uint32) {
+		for i, s := range personalSuffixes {
+			t[i] = tailOf(s)
+		}
+		return t
+	}()
 )
 
-func init() { keyClasses.Store(&map[string]KeyClass{}) }
+// lastFour packs the last four letters of key's last segment, lower-cased,
+// without '_', '-' and ' '; ok is false when the segment has fewer.
+func lastFour(key string) (uint32, bool) {
+	var tail uint32
+	n := 0
+	for i := len(key) - 1; i >= 0 && n < 4; i-- {
+		c := key[i]
+		if segmentSeparator(c) {
+			break
+		}
+		if c == '_' || c == '-' || c == ' ' {
+			continue
+		}
+		tail |= uint32(lower(c)) << (8 * n)
+		n++
+	}
+	return tail, n == 4
+}
+
+// segmentEndsWith reports whether key's last segment ends with suffix, read
+// as normalizeSegment would; rest is where the match starts in key.
+func segmentEndsWith(key, suffix string) (rest int, ok bool) {
+	i := len(key)
+	for j := len(suffix) - 1; j >= 0; {
+		if i == 0 {
+			return 0, false
+		}
+		c := key[i-1]
+		i--
+		switch {
+		case segmentSeparator(c):
+			return 0, false
+		case c == '_' || c == '-' || c == ' ':
+		case lower(c) != suffix[j]:
+			return 0, false
+		default:
+			j--
+		}
+	}
+	for i > 0 && (key[i-1] == '_' || key[i-1] == '-' || key[i-1] == ' ') {
+		i--
+	}
+	return i, true
+}
+
+func segmentSeparator(c byte) bool { return c == '.' || c == '/' || c == ':' || c == '#' }
+
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}

@@ -76,11 +76,17 @@ func (s *scrubber) scrub(lr plog.LogRecord) {
 	a := lr.Attributes()
 	known := personal{s: s}
 	s.scrubIdentities(a, &known)
-	known.walkAttributes(a, collectPass)
+	s.scrubIPs(a)
+	if v, ok := a.Get(schema.AttrRelatedUser); ok && v.Type() != pcommon.ValueTypeSlice {
+		a.Remove(schema.AttrRelatedUser) // malformed: an identity we cannot read
+	}
+	// No attribute is removed from here on: the scrub pass reuses the
+	// collect pass's classes by index.
+	var classes attrClasses
+	known.walkAttributes(a, collectPass, &classes)
 	known.walkValue(lr.Body(), "", collectPass)
 	s.scrubRelatedUsers(a, &known)
-	s.scrubIPs(a)
-	known.walkAttributes(a, scrubPass)
+	known.walkAttributes(a, scrubPass, &classes)
 	known.walkValue(lr.Body(), "", scrubPass)
 }
 
@@ -107,11 +113,7 @@ func (s *scrubber) scrubIdentities(a pcommon.Map, known *personal) {
 // related.user that is not an array of strings is removed.
 func (s *scrubber) scrubRelatedUsers(a pcommon.Map, known *personal) {
 	related, ok := a.Get(schema.AttrRelatedUser)
-	if !ok {
-		return
-	}
-	if related.Type() != pcommon.ValueTypeSlice {
-		a.Remove(schema.AttrRelatedUser)
+	if !ok || related.Type() != pcommon.ValueTypeSlice {
 		return
 	}
 	related.Slice().RemoveIf(func(v pcommon.Value) bool {
@@ -169,16 +171,13 @@ const (
 	scrubPass
 )
 
-// handledAttrs are scrubbed by their own rules before the walk.
+// handledAttr reports whether k is scrubbed by its own rules before the walk.
 func handledAttr(k string, v pcommon.Value) bool {
 	switch k {
 	case schema.AttrRelatedUser, schema.AttrRelatedIP, schema.AttrClientAddress:
 		return true
-	}
-	for _, role := range identityRoles {
-		if k == role.hash {
-			return isHash(v)
-		}
+	case "user.hash", "user.target.hash", "user.changes.hash", "user.effective.hash": // identityRoles' hashes
+		return isHash(v)
 	}
 	return false
 }
@@ -196,30 +195,68 @@ func isHash(v pcommon.Value) bool {
 	return true
 }
 
+// An attribute's class says how the scrub pass handles it.
+const (
+	attrOther    uint8 = iota // walked: text scanned, maps and arrays entered
+	attrPersonal              // under a personal key: replaced whole
+	attrHandled               // scrubbed by its own rule before the walk
+)
+
+// attrClasses are the classes the collect pass found, by attribute index;
+// attributes past its size are classified again.
+type attrClasses struct {
+	class            [64]uint8
+	n                int
+	changeIsPersonal bool // authtrail.change.field names personal data
+}
+
 // walkAttributes walks a record's attributes. Their keys are flattened paths
 // ("fillout.actor.name"): the object of an entry is the key's prefix, and the
 // object's type is the prefix's "type" entry.
-func (p *personal) walkAttributes(a pcommon.Map, ps pass) {
-	field := strAttr(a, schema.AttrChangeField)
-	changeIsPersonal := field != "" && (schema.PersonalKey(field) || schema.NameKey(field))
+func (p *personal) walkAttributes(a pcommon.Map, ps pass, classes *attrClasses) {
+	if ps == collectPass {
+		field := strAttr(a, schema.AttrChangeField)
+		classes.changeIsPersonal = field != "" && schema.ClassifyKey(field) != 0
+	}
+	i := 0
 	for k, v := range a.All() {
-		if handledAttr(k, v) {
-			continue
-		}
-		class := schema.ClassifyKey(k)
-		personalKey := class&schema.KeyPersonal != 0 ||
-			(changeIsPersonal && (k == schema.AttrChangeFrom || k == schema.AttrChangeTo))
-		if !personalKey && class&schema.KeyName != 0 {
-			if dot := strings.LastIndexByte(k, '.'); dot > 0 {
-				personalKey = schema.PersonObject(k[:dot], strAttr(a, k[:dot]+".type"))
+		var c uint8
+		switch {
+		case ps == scrubPass && i < classes.n:
+			c = classes.class[i]
+		default:
+			c = classifyAttr(a, k, v, classes.changeIsPersonal)
+			if i < len(classes.class) {
+				classes.class[i], classes.n = c, i+1
 			}
 		}
-		if personalKey {
+		i++
+		switch c {
+		case attrPersonal:
 			p.whole(v, ps)
-			continue
+		case attrOther:
+			p.walkValue(v, k, ps)
 		}
-		p.walkValue(v, k, ps)
 	}
+}
+
+func classifyAttr(a pcommon.Map, k string, v pcommon.Value, changeIsPersonal bool) uint8 {
+	if handledAttr(k, v) {
+		return attrHandled
+	}
+	class := schema.ClassifyKey(k)
+	if class&schema.KeyPersonal != 0 || (changeIsPersonal && (k == schema.AttrChangeFrom || k == schema.AttrChangeTo)) {
+		return attrPersonal
+	}
+	if class&schema.KeyName != 0 {
+		// The name of a person: the prefix names a person object whose type
+		// (a sibling attribute) does not say otherwise.
+		if dot := strings.LastIndexByte(k, '.'); dot > 0 && schema.PersonObject(k[:dot], "") &&
+			schema.PersonObject(k[:dot], strAttr(a, k[:dot]+".type")) {
+			return attrPersonal
+		}
+	}
+	return attrOther
 }
 
 // walkValue walks v, found under key.

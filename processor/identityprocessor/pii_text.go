@@ -191,6 +191,9 @@ func lenientFields(s string, fn func(string)) {
 // scanText replaces the email addresses, phone numbers (a "+" and 7 to 15
 // digits) and IP addresses in s.
 func (p *personal) scanText(s string) string {
+	if !mayHoldPersonal(s) {
+		return s
+	}
 	var out []byte // nil until the first replacement
 	last := 0
 	replace := func(start, end int, with string) {
@@ -246,6 +249,34 @@ func (p *personal) ipReplacement(addr netip.Addr) string {
 		return truncateAddr(addr)
 	}
 	return redacted
+}
+
+// Bytes that email addresses, phone numbers and IP addresses need.
+const (
+	hasAt byte = 1 << iota
+	hasPlus
+	hasColon
+	hasDot
+	hasDigit
+)
+
+var textBytes = func() (t [256]byte) {
+	t['@'], t['+'], t[':'], t['.'] = hasAt, hasPlus, hasColon, hasDot
+	for c := '0'; c <= '9'; c++ {
+		t[c] = hasDigit
+	}
+	return t
+}()
+
+// mayHoldPersonal rules out most text in one pass: an email address needs an
+// '@', a phone number a '+', an IPv6 address a ':', an IPv4 address dots and
+// digits.
+func mayHoldPersonal(s string) bool {
+	var seen byte
+	for i := 0; i < len(s); i++ {
+		seen |= textBytes[s[i]]
+	}
+	return seen&(hasAt|hasPlus|hasColon) != 0 || seen&(hasDot|hasDigit) == hasDot|hasDigit
 }
 
 // emailAt finds the email address around the '@' at i, not before from.
