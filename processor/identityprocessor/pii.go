@@ -39,7 +39,7 @@ func newScrubber(mode, salt string) *scrubber {
 }
 
 // identityRoles are the identities of a record, with the key of their hash.
-var identityRoles = []struct {
+var identityRoles = [...]struct {
 	keys schema.IdentityKeys
 	hash string
 }{
@@ -92,18 +92,41 @@ func (s *scrubber) scrub(lr plog.LogRecord) {
 
 // scrubIdentities hashes (hash) the schema's identity roles and removes their
 // emails and names; the values become known personal values of the record.
+// One pass over the attributes finds every role's fields.
 func (s *scrubber) scrubIdentities(a pcommon.Map, known *personal) {
-	for _, role := range identityRoles {
-		email, name, full := strAttr(a, role.keys.Email), strAttr(a, role.keys.Name), strAttr(a, role.keys.FullName)
-		subject := first(email, strAttr(a, role.keys.ID), name)
-		known.add(email)
-		known.add(name)
-		known.add(full)
-		a.Remove(role.keys.Email)
-		a.Remove(role.keys.Name)
-		a.Remove(role.keys.FullName)
-		if subject != "" && s.mode == PIIHash {
-			a.PutStr(role.hash, known.replacementOf(subject)) // after Remove: reuses the room
+	var roles [len(identityRoles)]struct{ id, email, name, full string }
+	a.RemoveIf(func(k string, v pcommon.Value) bool {
+		if !strings.HasPrefix(k, "user.") {
+			return false
+		}
+		str := ""
+		if v.Type() == pcommon.ValueTypeStr {
+			str = v.Str()
+		}
+		for i, role := range identityRoles {
+			switch k {
+			case role.keys.ID:
+				roles[i].id = str
+				return false
+			case role.keys.Email:
+				roles[i].email = str
+			case role.keys.Name:
+				roles[i].name = str
+			case role.keys.FullName:
+				roles[i].full = str
+			default:
+				continue
+			}
+			return true // an email or a name, of any type
+		}
+		return false
+	})
+	for i, r := range roles {
+		known.add(r.email)
+		known.add(r.name)
+		known.add(r.full)
+		if subject := first(r.email, r.id, r.name); subject != "" && s.mode == PIIHash {
+			a.PutStr(identityRoles[i].hash, known.replacementOf(subject))
 		}
 	}
 }
