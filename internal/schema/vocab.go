@@ -69,6 +69,13 @@ const (
 	ActionNotificationEmailSend     Action = "notification.email_send"
 	ActionNotificationSMSSend       Action = "notification.sms_send"
 
+	// Google Workspace admin/token/saml: OAuth grants to applications (a user's
+	// consent, or an administrator's domain-wide delegation) and organization
+	// security policies other than the MFA requirement.
+	ActionOAuthAppAuthorize       Action = "oauth_app.authorize"
+	ActionOAuthAppRevoke          Action = "oauth_app.revoke"
+	ActionOrgSecurityPolicyChange Action = "org.security_policy_change"
+
 	// ActionUnmapped marks a vendor event type that no table maps yet.
 	ActionUnmapped Action = "unmapped"
 )
@@ -166,7 +173,13 @@ var actions = map[Action]ActionSpec{
 	ActionMailForwardingEnable:      {catConfig, typeChange, SeverityHigh, "Mail forwarding enabled", false},
 	ActionNotificationEmailSend:     {catEmail, typeInfo, SeverityInformational, "Email sent", false},
 	ActionNotificationSMSSend:       {catAuth, typeInfo, SeverityInformational, "SMS sent", false},
-	ActionUnmapped:                  {nil, nil, SeverityInformational, "Vendor event", false},
+
+	// Google Workspace admin/token/saml.
+	ActionOAuthAppAuthorize:       {catIAM, typeCreation, SeverityLow, "OAuth application authorized", false},
+	ActionOAuthAppRevoke:          {catIAM, typeDeletion, SeverityInformational, "OAuth application access revoked", false},
+	ActionOrgSecurityPolicyChange: {catConfig, typeChange, SeverityMedium, "Organization security policy changed", false},
+
+	ActionUnmapped: {nil, nil, SeverityInformational, "Vendor event", false},
 }
 
 // Spec returns the schema's spec for an action and whether the action is known.

@@ -1,5 +1,6 @@
-// Package googleworkspace maps Google Workspace Reports API activities (seed 004,
-// the user_accounts and login applications) to the authtrail schema. Pure
+// Package googleworkspace maps Google Workspace Reports API activities (the
+// user_accounts, login, admin, token and saml applications) to the authtrail
+// schema. Pure
 // functions, no I/O: Convert takes the pages the official client
 // (google.golang.org/api/admin/reports/v1) returns; DecodeJSON takes the same
 // activities as JSON, for records that reached the pipeline another way.
@@ -102,6 +103,7 @@ func convertActivity(b *schema.Builder, a *reports.Activity, includeOriginal boo
 	}
 	tenant := schema.Tenant{ID: a.Id.CustomerId, Name: a.OwnerDomain}
 	app := a.Id.ApplicationName
+	table := applications[app]
 	actor := schema.Identity{}
 	actorType := schema.ActorUnknown
 	if a.Actor != nil {
@@ -119,40 +121,64 @@ func convertActivity(b *schema.Builder, a *reports.Activity, includeOriginal boo
 			ClientAddress: a.IpAddress, Original: original, ActorType: actorType,
 		}
 		params := paramMap(ev.Parameters)
-		m, ok := mappings[ev.Name]
+		m, ok := table.rows[ev.Name]
 		if !ok {
 			e.Unmapped()
 			e.Actor = actor
 		} else {
 			e.Apply(m)
-			mapEvent(&e, actor, params)
+			table.fill(&e, actor, params)
+			if e.ActorType == schema.ActorUnknown && !e.Actor.IsZero() {
+				e.ActorType = schema.ActorUser
+			}
 		}
-		e.Summary = render(messages[ev.Name], actor.Email, params)
+		e.Summary = render(table.messages[ev.Name], actor.Email, params)
 		lr := b.Write(tenant, &e)
 		putLeftovers(lr.Attributes(), a, ev, app)
 	}
 	return nil
 }
 
-// mapEvent applies schema.md 6.6 to one event: authentication events carry the
-// signing-in user; user_accounts changes are self-service (actor = target);
-// account_disabled_* name the affected user.
-func mapEvent(e *schema.Event, actor schema.Identity, params map[string]*reports.ActivityEventsParameters) {
+// application is what authtrail knows of one Reports application: its table,
+// how an event's actor and parameters fill a mapped record, and its Admin
+// console message formats. An application not listed passes through.
+type application struct {
+	rows     map[string]schema.Mapping
+	fill     func(e *schema.Event, actor schema.Identity, params map[string]*reports.ActivityEventsParameters)
+	messages map[string]string
+}
+
+var applications = map[string]application{
+	"user_accounts": {accounts, mapAccount, accountMessages},
+	"login":         {union(login, accounts), mapAccount, accountMessages},
+	"admin":         {admin, mapAdmin, nil},
+	"token":         {token, mapToken, tokenMessages},
+	"saml":          {saml, mapSAML, samlMessages},
+}
+
+func union(tables ...map[string]schema.Mapping) map[string]schema.Mapping {
+	out := map[string]schema.Mapping{}
+	for _, t := range tables {
+		for k, v := range t {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// mapAccount applies schema.md 6.6 to a user_accounts or login event:
+// authentication events carry the signing-in user; user_accounts changes are
+// self-service (actor = target); account_disabled_* name the affected user.
+func mapAccount(e *schema.Event, actor schema.Identity, params map[string]*reports.ActivityEventsParameters) {
 	switch {
 	case e.Action.IsAuthentication() || e.Action == schema.ActionVerify:
 		e.Actor = actor
-		if e.ActorType == schema.ActorUnknown && !actor.IsZero() {
-			e.ActorType = schema.ActorUser
-		}
 	case strings.HasPrefix(e.Code, "account_disabled_"):
 		e.ActorType = schema.ActorSystem
 		email := paramString(params["affected_email_address"])
 		e.Target = schema.Identity{Email: email, Name: email}
 	default:
 		e.Actor, e.Target, e.Performer = actor, actor, schema.PerformerSelf
-	}
-	if e.ActorType == schema.ActorUnknown && !e.Actor.IsZero() {
-		e.ActorType = schema.ActorUser
 	}
 	if email := paramString(params["affected_email_address"]); email != "" && e.Target.IsZero() {
 		e.Target = schema.Identity{Email: email, Name: email}
@@ -185,6 +211,97 @@ func mapEvent(e *schema.Event, actor schema.Identity, params map[string]*reports
 	}
 }
 
+// mapAdmin fills an admin event: the administrator acts on the user named by
+// USER_EMAIL, the group GROUP_EMAIL, the API client API_CLIENT_NAME or a
+// policy; OLD_VALUE and NEW_VALUE are the change.
+func mapAdmin(e *schema.Event, actor schema.Identity, params map[string]*reports.ActivityEventsParameters) {
+	e.Actor = actor
+	if e.ActorType == schema.ActorUser {
+		e.ActorType = schema.ActorAdmin
+	}
+	if email := paramString(params["USER_EMAIL"]); email != "" {
+		e.Target = schema.Identity{Email: email, Name: email}
+	}
+	e.ChangeFrom, e.ChangeTo = paramString(params["OLD_VALUE"]), paramString(params["NEW_VALUE"])
+	switch e.Action {
+	case schema.ActionUserIdentifierUpdate: // RENAME_USER: the new primary email
+		e.ChangeFrom = e.Target.Email
+		e.Changes.Email = e.ChangeTo
+	case schema.ActionUserRoleChange:
+		role := paramString(params["ROLE_NAME"])
+		if role == "" || role == seedAdminRole {
+			role = superAdmin
+		}
+		if revokes[e.Code] {
+			e.Target.Roles, e.ChangeFrom = []string{role}, role
+		} else {
+			e.Changes.Roles, e.ChangeTo = []string{role}, role
+		}
+	case schema.ActionGroupCreate, schema.ActionGroupDelete, schema.ActionGroupMembershipChange:
+		e.GroupName = paramString(params["GROUP_EMAIL"])
+	case schema.ActionOrgMFARequirementChange:
+		// ENFORCE_ and ALLOW_STRONG_AUTHENTICATION turned to false.
+		e.RequirementOff = strings.EqualFold(e.ChangeTo, "false")
+		e.TargetName = orgUnit(params)
+	case schema.ActionOrgSecurityPolicyChange:
+		e.TargetName = orgUnit(params)
+	case schema.ActionOAuthAppAuthorize, schema.ActionOAuthAppRevoke:
+		mapAdminOAuth(e, params)
+	}
+}
+
+// mapAdminOAuth fills domain-wide delegation (API_CLIENT_NAME, API_SCOPES), a
+// trusted application (OAUTH2_APP_ID, OAUTH2_APP_NAME) and an administrator's
+// revocation of a user's tokens (APP_ID).
+func mapAdminOAuth(e *schema.Event, params map[string]*reports.ActivityEventsParameters) {
+	if client := paramString(params["API_CLIENT_NAME"]); client != "" {
+		e.TargetID, e.TargetName, e.AppID = client, client, client
+		e.ChangeTo = strings.Join(paramValues(params["API_SCOPES"]), " ")
+		return
+	}
+	e.AppID, e.AppName = paramString(params["OAUTH2_APP_ID"]), paramString(params["OAUTH2_APP_NAME"])
+	if e.AppID == "" {
+		e.AppID = paramString(params["APP_ID"])
+	}
+	e.TargetID, e.TargetName = e.AppID, e.AppName
+}
+
+// orgUnit names the organizational unit, group or domain a policy applies to.
+func orgUnit(params map[string]*reports.ActivityEventsParameters) string {
+	for _, k := range []string{"ORG_UNIT_NAME", "GROUP_EMAIL", "DOMAIN_NAME"} {
+		if v := paramString(params[k]); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// mapToken fills an OAuth grant or revocation: the user (actor and target)
+// gives or takes an application's access to their data; scope lists the scopes
+// granted (change.to) or revoked (change.from).
+func mapToken(e *schema.Event, actor schema.Identity, params map[string]*reports.ActivityEventsParameters) {
+	e.Actor, e.Target, e.Performer = actor, actor, schema.PerformerSelf
+	e.AppID, e.AppName = paramString(params["client_id"]), paramString(params["app_name"])
+	e.TargetID, e.TargetName = e.AppID, e.AppName
+	scopes := strings.Join(paramValues(params["scope"]), " ")
+	if e.Action == schema.ActionOAuthAppRevoke {
+		e.ChangeFrom = scopes
+	} else {
+		e.ChangeTo = scopes
+	}
+}
+
+// mapSAML fills a sign-in to a SAML application: the user, the application
+// (application_name) and, on failure, failure_type.
+func mapSAML(e *schema.Event, actor schema.Identity, params map[string]*reports.ActivityEventsParameters) {
+	e.Actor = actor
+	e.AppName = paramString(params["application_name"])
+	if e.Outcome == schema.OutcomeFailure {
+		e.Reason = paramString(params["failure_type"])
+		e.ErrorType = samlFailureTypes[e.Reason]
+	}
+}
+
 // EventID is a stable id for the index-th event of an activity: Google gives
 // ids to activities, not to their events.
 func EventID(id *reports.ActivityId, index int, name string) string {
@@ -213,6 +330,19 @@ func paramString(p *reports.ActivityEventsParameters) string {
 		return ""
 	}
 	return p.Value
+}
+
+// paramValues is a parameter's multiValue, or its value alone.
+func paramValues(p *reports.ActivityEventsParameters) []string {
+	switch {
+	case p == nil:
+		return nil
+	case len(p.MultiValue) > 0:
+		return p.MultiValue
+	case p.Value != "":
+		return []string{p.Value}
+	}
+	return nil
 }
 
 // putLeftovers keeps what the mapping does not: the event type, every parameter
@@ -294,7 +424,7 @@ func render(format, actor string, params map[string]*reports.ActivityEventsParam
 		name := format[i+1 : i+j]
 		v := actor
 		if name != "actor" {
-			v = paramString(params[name])
+			v = strings.Join(paramValues(params[name]), " ")
 		}
 		if v == "" {
 			return ""
