@@ -181,7 +181,7 @@ func TestLoadAndValidate(t *testing.T) {
 	}
 	def := load("")
 	require.NoError(t, confmap.Validate(def))
-	assert.Equal(t, []string{"user_accounts", "login"}, def.Applications)
+	assert.Equal(t, []string{"user_accounts", "login", "admin", "token", "saml"}, def.Applications)
 	assert.Equal(t, "my_customer", def.CustomerID)
 	assert.Equal(t, int64(1000), def.PageSize)
 	assert.Equal(t, 5*time.Minute, def.Poll.PollInterval)
