@@ -292,13 +292,13 @@ func mapToken(e *schema.Event, actor schema.Identity, params map[string]*reports
 }
 
 // mapSAML fills a sign-in to a SAML application: the user, the application
-// (application_name) and, on failure, failure_type.
+// (application_name) and, on failure, failure_type (none of Google's nine
+// values is one of the schema's error classes, so error.type is _OTHER).
 func mapSAML(e *schema.Event, actor schema.Identity, params map[string]*reports.ActivityEventsParameters) {
 	e.Actor = actor
 	e.AppName = paramString(params["application_name"])
 	if e.Outcome == schema.OutcomeFailure {
 		e.Reason = paramString(params["failure_type"])
-		e.ErrorType = samlFailureTypes[e.Reason]
 	}
 }
 

@@ -243,12 +243,6 @@ var failureTypes = map[string]string{
 	"login_failure_access_code_disallowed": schema.ErrOther,
 }
 
-// samlFailureTypes maps the saml failure_type to error.type; the others are _OTHER.
-var samlFailureTypes = map[string]string{
-	"failure_invalid_user_id_mapping":     schema.ErrUserNotFound,
-	"failure_user_id_mapping_unavailable": schema.ErrUserNotFound,
-}
-
 // loginMethods maps login_type and login_challenge_method values to authtrail.auth.method.
 var loginMethods = map[string]string{
 	"google_password":         "password",
