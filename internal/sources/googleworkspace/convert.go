@@ -1,12 +1,12 @@
-// Package googleworkspace maps Google Workspace Reports API activities (the
-// user_accounts, login, admin, token and saml applications) to the authtrail
-// schema. Pure
+// Package googleworkspace maps Google Workspace Reports API activities of the
+// user_accounts, login, admin, token and saml applications
+// (docs/schema.md#google-workspace) to the authtrail schema. Pure
 // functions, no I/O: Convert takes the pages the official client
 // (google.golang.org/api/admin/reports/v1) returns; DecodeJSON takes the same
 // activities as JSON, for records that reached the pipeline another way.
 //
 // One activity can hold several events: each becomes its own record
-// (decision 6.10.3).
+// (docs/schema.md#d3-one-record-per-event).
 package googleworkspace // import "github.com/authtrail/authtrail/internal/sources/googleworkspace"
 
 import (
@@ -166,9 +166,10 @@ func union(tables ...map[string]schema.Mapping) map[string]schema.Mapping {
 	return out
 }
 
-// mapAccount applies schema.md 6.6 to a user_accounts or login event:
-// authentication events carry the signing-in user; user_accounts changes are
-// self-service (actor = target); account_disabled_* name the affected user.
+// mapAccount applies docs/schema.md#d1-actor-and-target to a user_accounts or
+// login event: authentication events carry the signing-in user; user_accounts
+// changes are self-service (actor = target); account_disabled_* name the
+// affected user.
 func mapAccount(e *schema.Event, actor schema.Identity, params map[string]*reports.ActivityEventsParameters) {
 	switch {
 	case e.Action.IsAuthentication() || e.Action == schema.ActionVerify:

@@ -7,9 +7,9 @@ import "github.com/authtrail/authtrail/internal/schema"
 // The pages cited are Google's Reports API activity references,
 // developers.google.com/workspace/admin/reports/v1/appendix/activity/<page>.
 
-// accounts is the user_accounts table of schema.md 6.8 (page user_accounts):
-// users changing their own account. The login page lists the same nine event
-// names with the same meaning, so the login table includes them.
+// accounts is the user_accounts table of docs/schema.md#google-workspace (page
+// user_accounts): users changing their own account. The login page lists the
+// same nine event names with the same meaning, so the login table includes them.
 var accounts = map[string]schema.Mapping{
 	"2sv_disable":             {Action: schema.ActionMFADisable, OCSF: ocsf19(11, 13)},
 	"2sv_enroll":              {Action: schema.ActionMFAEnable, OCSF: ocsf19(10, 12)},
