@@ -228,17 +228,13 @@ func mapAdmin(e *schema.Event, actor schema.Identity, params map[string]*reports
 	case schema.ActionUserIdentifierUpdate: // RENAME_USER: the new primary email
 		e.ChangeFrom = e.Target.Email
 		e.Changes.Email = e.ChangeTo
+	case schema.ActionUserIdentifierAdd:
+		e.ChangeTo = paramString(params["USER_NICKNAME"])
+	case schema.ActionUserIdentifierRemove:
+		e.ChangeFrom = paramString(params["USER_NICKNAME"])
 	case schema.ActionUserRoleChange:
-		role := paramString(params["ROLE_NAME"])
-		if role == "" || role == seedAdminRole {
-			role = superAdmin
-		}
-		if revokes[e.Code] {
-			e.Target.Roles, e.ChangeFrom = []string{role}, role
-		} else {
-			e.Changes.Roles, e.ChangeTo = []string{role}, role
-		}
-	case schema.ActionGroupCreate, schema.ActionGroupDelete, schema.ActionGroupMembershipChange:
+		mapRole(e, params)
+	case schema.ActionGroupCreate, schema.ActionGroupDelete, schema.ActionGroupMembershipChange, schema.ActionGroupRename:
 		e.GroupName = paramString(params["GROUP_EMAIL"])
 	case schema.ActionOrgMFARequirementChange:
 		// ENFORCE_ and ALLOW_STRONG_AUTHENTICATION turned to false.
@@ -248,6 +244,27 @@ func mapAdmin(e *schema.Event, actor schema.Identity, params map[string]*reports
 		e.TargetName = orgUnit(params)
 	case schema.ActionOAuthAppAuthorize, schema.ActionOAuthAppRevoke:
 		mapAdminOAuth(e, params)
+	}
+}
+
+// mapRole puts the role granted in user.changes.roles and the role taken away
+// in user.target.roles.
+func mapRole(e *schema.Event, params map[string]*reports.ActivityEventsParameters) {
+	ev := privilegeEvents[e.Code]
+	role := paramString(params["ROLE_NAME"])
+	switch role {
+	case "":
+		role = ev.role
+	case seedAdminRole:
+		role = superAdmin
+	}
+	if role == "" {
+		return
+	}
+	if ev.revoke {
+		e.Target.Roles, e.ChangeFrom = []string{role}, role
+	} else {
+		e.Changes.Roles, e.ChangeTo = []string{role}, role
 	}
 }
 

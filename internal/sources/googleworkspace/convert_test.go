@@ -179,6 +179,15 @@ var adminWant = map[string]struct {
 	"ARCHIVE_USER":                                 {"user.disable", "medium", 3001, 5},
 	"UNARCHIVE_USER":                               {"user.enable", "low", 3001, 2},
 	"RENAME_USER":                                  {"user.identifier_update", "medium", 3001, 99},
+	"USER_INVITE":                                  {"user.invite", "low", 3001, 99},
+	"RESEND_USER_INVITE":                           {"user.invite_resend", "informational", 3001, 99},
+	"CANCEL_USER_INVITE":                           {"user.invite_revoke", "informational", 3001, 99},
+	"ADD_NICKNAME":                                 {"user.identifier_add", "low", 3001, 99},
+	"REMOVE_NICKNAME":                              {"user.identifier_remove", "low", 3001, 99},
+	"CHANGE_FIRST_NAME":                            {"user.update", "informational", 3001, 99},
+	"CHANGE_LAST_NAME":                             {"user.update", "informational", 3001, 99},
+	"MOVE_USER_TO_ORG_UNIT":                        {"user.update", "informational", 3001, 99},
+	"UNBLOCK_USER_SESSION":                         {"user.unlock", "low", 3001, 12},
 	"CHANGE_PASSWORD":                              {"password.change", "medium", 3001, 3},
 	"CHANGE_PASSWORD_ON_NEXT_LOGIN":                {"password.reset_request", "medium", 3001, 4},
 	"TURN_OFF_2_STEP_VERIFICATION":                 {"mfa.disable", "high", 3001, 11},
@@ -206,6 +215,8 @@ var adminWant = map[string]struct {
 	"DELETE_GROUP":                                 {"group.delete", "low", 3006, 5},
 	"ADD_GROUP_MEMBER":                             {"group.membership_change", "low", 3006, 3},
 	"REMOVE_GROUP_MEMBER":                          {"group.membership_change", "low", 3006, 4},
+	"UPDATE_GROUP_MEMBER":                          {"group.membership_change", "low", 3006, 99},
+	"CHANGE_GROUP_NAME":                            {"group.rename", "informational", 3006, 99},
 	"ENFORCE_STRONG_AUTHENTICATION":                {"org.mfa_requirement_change", "high", 3004, 3},
 	"ALLOW_STRONG_AUTHENTICATION":                  {"org.mfa_requirement_change", "medium", 3004, 3},
 	"CHANGE_ALLOWED_TWO_STEP_VERIFICATION_METHODS": {"org.mfa_requirement_change", "medium", 3004, 3},
@@ -268,6 +279,11 @@ func TestAdminEvents(t *testing.T) {
 	rename := recs["RENAME_USER"].Attributes().AsRaw()
 	assert.Equal(t, "robert@example.com", rename["user.changes.email"])
 	assert.Equal(t, "bob@example.com", rename["authtrail.change.from"])
+
+	alias := recs["ADD_NICKNAME"].Attributes().AsRaw()
+	assert.Equal(t, "bobby@example.com", alias["authtrail.change.to"])
+	assert.Equal(t, "email_alias", alias["authtrail.change.field"])
+	assert.Equal(t, "OWNER", sourcetest.Attr(recs["UPDATE_GROUP_MEMBER"], "authtrail.change.to"))
 
 	member := recs["ADD_GROUP_MEMBER"].Attributes().AsRaw()
 	assert.Equal(t, "finance@example.com", member["group.name"])

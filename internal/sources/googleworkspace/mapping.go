@@ -68,6 +68,17 @@ var admin = map[string]schema.Mapping{
 		OCSF: schema.OCSF{Class: schema.OCSFAccountChange, Activity: 99, ActivityName: "Identity Update",
 			Class19: schema.OCSFUserAccess19, Activity19: 2},
 	},
+	"USER_INVITE":        {Action: schema.ActionUserInvite, OCSF: other(schema.OCSFAccountChange, "Invite")},
+	"RESEND_USER_INVITE": {Action: schema.ActionUserInviteResend, OCSF: other(schema.OCSFAccountChange, "Invite")},
+	"CANCEL_USER_INVITE": {Action: schema.ActionUserInviteRevoke, OCSF: other(schema.OCSFAccountChange, "Invite Revoke")},
+	// admin-user-settings: profile and identifiers. A nickname is an email alias
+	// the user receives mail and signs in with.
+	"ADD_NICKNAME":          identifier(schema.ActionUserIdentifierAdd, "Identity Add"),
+	"REMOVE_NICKNAME":       identifier(schema.ActionUserIdentifierRemove, "Identity Remove"),
+	"CHANGE_FIRST_NAME":     profile("first_name"),
+	"CHANGE_LAST_NAME":      profile("last_name"),
+	"MOVE_USER_TO_ORG_UNIT": profile("org_unit"),
+	"UNBLOCK_USER_SESSION":  {Action: schema.ActionUserUnlock, OCSF: ocsf19(12, 7)},
 	// admin-user-settings: credentials of another user.
 	"CHANGE_PASSWORD":                        {Action: schema.ActionPasswordChange, OCSF: ocsf19(3, 8)},
 	"CHANGE_PASSWORD_ON_NEXT_LOGIN":          {Action: schema.ActionPasswordResetRequest, OCSF: ocsf19(4, 9)},
@@ -99,6 +110,14 @@ var admin = map[string]schema.Mapping{
 	"DELETE_GROUP":        {Action: schema.ActionGroupDelete, TargetType: "group", OCSF: group(5)},
 	"ADD_GROUP_MEMBER":    {Action: schema.ActionGroupMembershipChange, ChangeField: "member_added", OCSF: group(3)},
 	"REMOVE_GROUP_MEMBER": {Action: schema.ActionGroupMembershipChange, ChangeField: "member_removed", OCSF: group(4)},
+	"UPDATE_GROUP_MEMBER": {
+		Action: schema.ActionGroupMembershipChange, ChangeField: "member_role",
+		OCSF: schema.OCSF{Class: schema.OCSFGroupManagement, Activity: 99, ActivityName: "Member Role Change"},
+	},
+	"CHANGE_GROUP_NAME": {
+		Action: schema.ActionGroupRename, TargetType: "group", ChangeField: "name",
+		OCSF: schema.OCSF{Class: schema.OCSFGroupManagement, Activity: 99, ActivityName: "Rename", Class19: schema.OCSFGroupManagement, Activity19: 9},
+	},
 	// admin-security-settings: 2-step verification policy.
 	"ENFORCE_STRONG_AUTHENTICATION":                           mfaPolicy("2sv_enforcement"),
 	"ALLOW_STRONG_AUTHENTICATION":                             mfaPolicy("2sv_allowed"),
@@ -169,6 +188,26 @@ func recovery(field string) schema.Mapping {
 	}
 }
 
+func identifier(action schema.Action, activity string) schema.Mapping {
+	return schema.Mapping{
+		Action: action, ChangeField: "email_alias",
+		OCSF: schema.OCSF{Class: schema.OCSFAccountChange, Activity: 99, ActivityName: activity,
+			Class19: schema.OCSFUserAccess19, Activity19: 2},
+	}
+}
+
+func profile(field string) schema.Mapping {
+	return schema.Mapping{
+		Action: schema.ActionUserUpdate, ChangeField: field,
+		OCSF: schema.OCSF{Class: schema.OCSFAccountChange, Activity: 99, ActivityName: "Update",
+			Class19: schema.OCSFUserAccess19, Activity19: 2},
+	}
+}
+
+func other(class int64, name string) schema.OCSF {
+	return schema.OCSF{Class: class, Activity: 99, ActivityName: name}
+}
+
 func mfaPolicy(field string) schema.Mapping {
 	return schema.Mapping{
 		Action: schema.ActionOrgMFARequirementChange, TargetType: "policy", ChangeField: field,
@@ -210,8 +249,17 @@ const (
 	seedAdminRole = "_SEED_ADMIN_ROLE"
 )
 
-// revokes are the privilege events that take a role away (the others grant one).
-var revokes = map[string]bool{"REVOKE_ADMIN_PRIVILEGE": true, "UNASSIGN_ROLE": true}
+// privilegeEvents are the role events: the role they concern when it is not in
+// ROLE_NAME, and whether they take it away (the others grant it).
+var privilegeEvents = map[string]struct {
+	role   string
+	revoke bool
+}{
+	"GRANT_ADMIN_PRIVILEGE":  {superAdmin, false},
+	"REVOKE_ADMIN_PRIVILEGE": {superAdmin, true},
+	"ASSIGN_ROLE":            {"", false},
+	"UNASSIGN_ROLE":          {"", true},
+}
 
 // Mappings returns every application's table (for documentation and coverage
 // tests). user_accounts and login rows are keyed by event name; the rows of the
