@@ -2,7 +2,7 @@ package authgear // import "github.com/authtrail/authtrail/internal/sources/auth
 
 import "github.com/authtrail/authtrail/internal/schema"
 
-// mappings is the Authgear table of docs/schema.md, keyed by activityType, or by
+// mappings is the Authgear table of docs/schema.md#authgear, keyed by activityType, or by
 // activityType + "/" + a payload value for the types listed in variants.
 var mappings = map[string]schema.Mapping{
 	"AUTHENTICATION_IDENTITY_ANONYMOUS_FAILED":      loginFailed("anonymous", schema.FactorPrimary, ""),
@@ -71,7 +71,7 @@ var mappings = map[string]schema.Mapping{
 		OCSF: ocsf(schema.OCSFAuthentication, 99, "OTP Verify", 0)},
 	"M2M_TOKEN_CREATED": {Action: schema.ActionTokenIssue, OCSF: ocsf(schema.OCSFAuthentication, 99, "Token Issue", 0)},
 
-	// No OCSF class fits an SMS or WhatsApp delivery (decision 6.10.7).
+	// No OCSF class fits an SMS or WhatsApp delivery (docs/schema.md#d7-tokens-and-sms-in-ocsf).
 	"SMS_SENT":            {Action: schema.ActionNotificationSMSSend},
 	"SMS_ERROR":           {Action: schema.ActionNotificationSMSSend, Outcome: schema.OutcomeFailure},
 	"SMS_SUPPRESSED":      {Action: schema.ActionNotificationSMSSend, Outcome: schema.OutcomeFailure},
