@@ -72,7 +72,7 @@ const (
 	// Authgear / Asgardeo / VGS: configuration objects (roles, API resources,
 	// domains, VGS routes and vaults), viewed secrets, requests a rate limit or a
 	// bot or fraud protection denied or let through, one-time codes an admin
-	// generated for a user, WhatsApp messages.
+	// generated for a user, WhatsApp messages, a user's consent to a purpose.
 	ActionConfigCreate             Action = "config.create"
 	ActionConfigUpdate             Action = "config.update"
 	ActionConfigDelete             Action = "config.delete"
@@ -81,6 +81,8 @@ const (
 	ActionProtectionAllow          Action = "protection.allow"
 	ActionOTPGenerate              Action = "otp.generate"
 	ActionNotificationWhatsAppSend Action = "notification.whatsapp_send"
+	ActionConsentGrant             Action = "consent.grant"
+	ActionConsentRevoke            Action = "consent.revoke"
 
 	// ActionUnmapped marks a vendor event type that no table maps yet.
 	ActionUnmapped Action = "unmapped"
@@ -194,6 +196,8 @@ var actions = map[Action]ActionSpec{
 	ActionProtectionAllow:          {catIntrusion, typeAllowed, SeverityInformational, "Request allowed by a security protection", false},
 	ActionOTPGenerate:              {catIAM, typeUserInfo, SeverityMedium, "One-time code generated", true},
 	ActionNotificationWhatsAppSend: {catAuth, typeInfo, SeverityInformational, "WhatsApp message sent", false},
+	ActionConsentGrant:             {catIAM, typeUserChange, SeverityInformational, "Consent granted", false},
+	ActionConsentRevoke:            {catIAM, typeUserChange, SeverityInformational, "Consent revoked", false},
 
 	ActionUnmapped: {nil, nil, SeverityInformational, "Vendor event", false},
 }

@@ -29,7 +29,7 @@ var readers = map[string]payloadReader{
 		r := p.Get("record")
 		e.Actor.ID = r.Str("user_id")
 		e.TargetName = r.Str("action")
-		e.Reason = strings.Join(strs(r.Get("triggered_warnings")), ", ")
+		e.Reason = strings.Join(r.Get("triggered_warnings").Strings(), ", ")
 		setIfEmpty(&e.ClientAddress, r.Str("ip_address"))
 		setIfEmpty(&e.UserAgent, r.Str("user_agent"))
 		setIfEmpty(&e.GeoCountry, r.Str("geo_location_code"))
@@ -89,7 +89,7 @@ var readers = map[string]payloadReader{
 	},
 	"ADMIN_API_MUTATION_ADD_USER_TO_ROLES_EXECUTED": func(e *schema.Event, p vjson.Node) {
 		e.Target.ID = p.Str("user_id")
-		e.Changes.Roles = strs(p.Get("role_ids"))
+		e.Changes.Roles = p.Get("role_ids").Strings()
 		e.ChangeTo = strings.Join(e.Changes.Roles, ",")
 	},
 	"ADMIN_API_MUTATION_REMOVE_ROLE_FROM_USERS_EXECUTED": func(e *schema.Event, p vjson.Node) {
@@ -98,17 +98,17 @@ var readers = map[string]payloadReader{
 	},
 	"ADMIN_API_MUTATION_REMOVE_USER_FROM_ROLES_EXECUTED": func(e *schema.Event, p vjson.Node) {
 		e.Target.ID = p.Str("user_id")
-		e.ChangeFrom = strings.Join(strs(p.Get("role_ids")), ",")
+		e.ChangeFrom = strings.Join(p.Get("role_ids").Strings(), ",")
 	},
 	"ADMIN_API_MUTATION_ADD_GROUP_TO_USERS_EXECUTED":      usersOfGroup,
 	"ADMIN_API_MUTATION_REMOVE_GROUP_FROM_USERS_EXECUTED": usersOfGroup,
 	"ADMIN_API_MUTATION_ADD_USER_TO_GROUPS_EXECUTED":      groupsOfUser,
 	"ADMIN_API_MUTATION_REMOVE_USER_FROM_GROUPS_EXECUTED": groupsOfUser,
 	"ADMIN_API_MUTATION_ADD_GROUP_TO_ROLES_EXECUTED": func(e *schema.Event, p vjson.Node) {
-		e.GroupID, e.ChangeTo = p.Str("group_id"), strings.Join(strs(p.Get("role_ids")), ",")
+		e.GroupID, e.ChangeTo = p.Str("group_id"), strings.Join(p.Get("role_ids").Strings(), ",")
 	},
 	"ADMIN_API_MUTATION_REMOVE_GROUP_FROM_ROLES_EXECUTED": func(e *schema.Event, p vjson.Node) {
-		e.GroupID, e.ChangeFrom = p.Str("group_id"), strings.Join(strs(p.Get("role_ids")), ",")
+		e.GroupID, e.ChangeFrom = p.Str("group_id"), strings.Join(p.Get("role_ids").Strings(), ",")
 	},
 	"ADMIN_API_MUTATION_ADD_ROLE_TO_GROUPS_EXECUTED": func(e *schema.Event, p vjson.Node) {
 		e.GroupID, e.ChangeTo = single(p.Get("group_ids")), p.Str("role_id")
@@ -143,7 +143,7 @@ var readers = map[string]payloadReader{
 	"ADMIN_API_MUTATION_REMOVE_SCOPES_FROM_CLIENTID_EXECUTED": clientScopes(true),
 
 	"PROJECT_APP_SECRET_VIEWED": func(e *schema.Event, p vjson.Node) {
-		e.TargetName = strings.Join(strs(p.Get("secrets")), ",")
+		e.TargetName = strings.Join(p.Get("secrets").Strings(), ",")
 	},
 	"PROJECT_DOMAIN_CREATED":  domain,
 	"PROJECT_DOMAIN_VERIFIED": domain,
@@ -233,17 +233,6 @@ func contact(v string) schema.Identity {
 		return schema.Identity{Email: v, Name: v}
 	}
 	return schema.Identity{Name: v}
-}
-
-// strs lists the strings of an array.
-func strs(n vjson.Node) []string {
-	out := make([]string, 0, n.Len())
-	for i := range n.Len() {
-		if s := n.At(i).Str(); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // single is the only item of an array, or "" when it holds none or several.
