@@ -65,6 +65,11 @@ var mappings = map[string]schema.Mapping{
 	"roleIdpGroupsUpdated": {Action: schema.ActionGroupPermissionUpdate, ChangeField: "role", TargetType: "role",
 		OCSF: ocsf(schema.OCSFGroupManagement, schema.OCSFActivityOther, "Role Assignment Change")},
 
+	// A group's members changed: named by WSO2's webhook event handlers
+	// (identity-webhook-event-handlers), not yet on the documentation page.
+	"groupUpdated": {Action: schema.ActionGroupMembershipChange,
+		OCSF: ocsf(schema.OCSFGroupManagement, schema.OCSFActivityOther, "Membership Change")},
+
 	// Consents to a purpose (marketing, terms …), and new versions of a purpose.
 	"consentAdded": {Action: schema.ActionConsentGrant, ChangeField: "consent", TargetType: "consent_purpose",
 		OCSF: ocsf(schema.OCSFAccountChange, schema.OCSFActivityOther, "Consent Grant")},

@@ -53,3 +53,24 @@ func TestRolesAndConsents(t *testing.T) {
 	assert.Equal(t, "203.0.113.10", sourcetest.Attr(is, schema.AttrClientAddress))
 	assert.Equal(t, "myorg.com", got["wso2is_credentialUpdated"].ResourceLogs().At(0).Resource().Attributes().AsRaw()[schema.AttrOrganizationName])
 }
+
+// documentedEvents are the event types of the "Webhook events and payloads"
+// page of the Asgardeo and WSO2 Identity Server 7.x documentation (2026-11).
+var documentedEvents = []string{
+	"loginSuccess", "loginFailed", "registrationSuccess", "registrationFailed",
+	"accessTokenIssued", "accessTokenRevoked", "sessionEstablished", "sessionPresented", "sessionRevoked",
+	"credentialUpdated", "userCreated", "userProfileUpdated", "userDisabled", "userEnabled",
+	"userAccountLocked", "userAccountUnlocked", "userDeleted",
+	"roleCreated", "roleMetaUpdated", "roleDeleted", "roleUsersUpdated", "roleGroupsUpdated",
+	"roleIdpGroupsUpdated", "rolePermissionsUpdated",
+	"consentAdded", "consentRevoked", "purposeVersionAdded",
+}
+
+func TestEveryDocumentedEventIsMapped(t *testing.T) {
+	for _, name := range documentedEvents {
+		m, ok := Mappings()[name]
+		if assert.True(t, ok, "%s is documented but not mapped", name) {
+			assert.NotEqual(t, schema.ActionUnmapped, m.Action, name)
+		}
+	}
+}

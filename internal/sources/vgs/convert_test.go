@@ -163,3 +163,27 @@ func TestThreeDSOutcomeFollowsSuccess(t *testing.T) {
 		assert.Equal(t, outcome, sourcetest.Attr(sourcetest.Records(ld)[0], schema.AttrEventOutcome), success)
 	}
 }
+
+// documentedEvents are the notification types of VGS's "Webhook Notifications"
+// (vault/platform-insights/notifications), "Monitoring User Actions
+// Programmatically", "Network Token Events" and CMP "Notifications" pages.
+var documentedEvents = []string{
+	"user.logged_in", "user.permissions_updated", "user.permissions_deleted", "user.password_updated",
+	"user.mfa_created", "user.mfa_deleted",
+	"route.created", "route.updated", "route.delete", "vault.created",
+	"au_card.updated", "au_card.expired", "au_card.closed", "au_card.non_participating",
+	"au_card.contact_cardholder_advice", "au_card.unknown", "au_card.enrolled", "au_card.opt_out",
+	"cmp_au_card.updated", "cmp_au_card.expired", "cmp_au_card.closed", "cmp_au_card.non_participating",
+	"cmp_au_card.contact_cardholder_advice", "cmp_au_card.unknown", "cmp_au_card.enrolled",
+	"cmp_au_card.opt_out", "cmp_au_card.enrollment_failed",
+	"network_token.updated", "network_token.used", "network_token.suspended", "network_token.activated",
+	"network_token.deleted", "cmp_network_token.updated",
+	"cmp_threeds.device_fingerprint", "cmp_threeds.challenge_result",
+}
+
+func TestEveryDocumentedEventIsMapped(t *testing.T) {
+	for _, name := range documentedEvents {
+		_, ok := Mappings()[name]
+		assert.True(t, ok, "%s is documented but not mapped", name)
+	}
+}
