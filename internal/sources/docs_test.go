@@ -65,12 +65,7 @@ func vocabularyTable() string {
 func mappingTable(m map[string]schema.Mapping) string {
 	var b strings.Builder
 	b.WriteString("| vendor event | action | outcome | OCSF 1.8 class/activity | OCSF 1.9 | severity | fixed attributes |\n|---|---|---|---|---|---|---|\n")
-	codes := make([]string, 0, len(m))
-	for c := range m {
-		codes = append(codes, c)
-	}
-	slices.Sort(codes)
-	for _, c := range codes {
+	for _, c := range sortedKeys(m) {
 		r := m[c]
 		outcome := string(r.Outcome)
 		if outcome == "" {
@@ -102,13 +97,17 @@ func mappingTable(m map[string]schema.Mapping) string {
 func passThroughTable(m map[string]string) string {
 	var b strings.Builder
 	b.WriteString("| vendor event | why it passes through |\n|---|---|\n")
-	codes := make([]string, 0, len(m))
-	for c := range m {
-		codes = append(codes, c)
-	}
-	slices.Sort(codes)
-	for _, c := range codes {
+	for _, c := range sortedKeys(m) {
 		fmt.Fprintf(&b, "| `%s` | %s |\n", c, m[c])
 	}
 	return b.String()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
