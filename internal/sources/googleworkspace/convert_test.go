@@ -205,12 +205,19 @@ var adminWant = map[string]struct {
 	"CHANGE_RECOVERY_PHONE":                        {"user.recovery_update", "medium", 3001, 99},
 	"REMOVE_RECOVERY_PHONE":                        {"user.recovery_update", "medium", 3001, 99},
 	"RESET_SIGNIN_COOKIES":                         {"session.terminate", "low", 3002, 2},
+	"VIEW_TEMP_PASSWORD":                           {"secret.view", "medium", 3004, 2},
 	"REVOKE_3LO_TOKEN":                             {"oauth_app.revoke", "informational", 3005, 2},
 	"REVOKE_3LO_DEVICE_TOKENS":                     {"oauth_app.revoke", "informational", 3005, 2},
 	"GRANT_ADMIN_PRIVILEGE":                        {"user.role_change", "high", 3005, 1},
 	"REVOKE_ADMIN_PRIVILEGE":                       {"user.role_change", "medium", 3005, 2},
 	"ASSIGN_ROLE":                                  {"user.role_change", "high", 3005, 1},
 	"UNASSIGN_ROLE":                                {"user.role_change", "medium", 3005, 2},
+	"CREATE_ROLE":                                  {"config.create", "low", 3004, 1},
+	"DELETE_ROLE":                                  {"config.delete", "medium", 3004, 4},
+	"RENAME_ROLE":                                  {"config.update", "low", 3004, 3},
+	"UPDATE_ROLE":                                  {"config.update", "low", 3004, 3},
+	"ADD_PRIVILEGE":                                {"config.update", "medium", 3004, 3},
+	"REMOVE_PRIVILEGE":                             {"config.update", "low", 3004, 3},
 	"CREATE_GROUP":                                 {"group.create", "informational", 3006, 6},
 	"DELETE_GROUP":                                 {"group.delete", "low", 3006, 5},
 	"ADD_GROUP_MEMBER":                             {"group.membership_change", "low", 3006, 3},
@@ -284,6 +291,14 @@ func TestAdminEvents(t *testing.T) {
 	assert.Equal(t, "bobby@example.com", alias["authtrail.change.to"])
 	assert.Equal(t, "email_alias", alias["authtrail.change.field"])
 	assert.Equal(t, "OWNER", sourcetest.Attr(recs["UPDATE_GROUP_MEMBER"], "authtrail.change.to"))
+
+	priv := recs["ADD_PRIVILEGE"].Attributes().AsRaw()
+	assert.Equal(t, "Support Desk", priv["authtrail.target.name"])
+	assert.Equal(t, "role", priv["authtrail.target.type"])
+	assert.Equal(t, "USERS_RESET_PASSWORD", priv["authtrail.change.to"])
+	assert.Equal(t, "Support Desk", sourcetest.Attr(recs["RENAME_ROLE"], "authtrail.change.from"))
+	assert.Equal(t, "Service Desk", sourcetest.Attr(recs["RENAME_ROLE"], "authtrail.change.to"))
+	assert.Equal(t, "bob@example.com", sourcetest.Attr(recs["VIEW_TEMP_PASSWORD"], "user.target.email"))
 
 	member := recs["ADD_GROUP_MEMBER"].Attributes().AsRaw()
 	assert.Equal(t, "finance@example.com", member["group.name"])

@@ -116,6 +116,22 @@ func mapAdmin(e *schema.Event, actor schema.Identity, params parameters) {
 		e.TargetName = orgUnit(params)
 	case schema.ActionOAuthAppAuthorize, schema.ActionOAuthAppRevoke:
 		mapAdminOAuth(e, params)
+	case schema.ActionConfigCreate, schema.ActionConfigUpdate, schema.ActionConfigDelete:
+		mapRoleDefinition(e, params)
+	}
+}
+
+// mapRoleDefinition names the role (ROLE_ID, ROLE_NAME) and the privilege added
+// or removed (PRIVILEGE_NAME); a rename's old name is ROLE_NAME.
+func mapRoleDefinition(e *schema.Event, params parameters) {
+	e.TargetID, e.TargetName = paramString(params["ROLE_ID"]), paramString(params["ROLE_NAME"])
+	switch e.ChangeField {
+	case "privilege_added":
+		e.ChangeTo = paramString(params["PRIVILEGE_NAME"])
+	case "privilege_removed":
+		e.ChangeFrom = paramString(params["PRIVILEGE_NAME"])
+	case "name":
+		e.ChangeFrom = e.TargetName
 	}
 }
 

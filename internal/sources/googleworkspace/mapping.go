@@ -97,14 +97,26 @@ var admin = map[string]schema.Mapping{
 	"CHANGE_RECOVERY_PHONE":                  recovery("recovery_phone"),
 	"REMOVE_RECOVERY_PHONE":                  recovery("recovery_phone"),
 	"RESET_SIGNIN_COOKIES":                   {Action: schema.ActionSessionTerminate, OCSF: authn(2)},
-	"REVOKE_3LO_TOKEN":                       oauthRevoke,
-	"REVOKE_3LO_DEVICE_TOKENS":               oauthRevoke,
+	"VIEW_TEMP_PASSWORD": {
+		Action: schema.ActionSecretView, TargetType: "temporary_password",
+		OCSF: schema.OCSF{Class: schema.OCSFEntityManagement, Activity: 2},
+	},
+	"REVOKE_3LO_TOKEN":         oauthRevoke,
+	"REVOKE_3LO_DEVICE_TOKENS": oauthRevoke,
 	// admin-user-settings and admin-delegated-admin-settings: privileges.
 	// GRANT_ADMIN_PRIVILEGE makes the user a super administrator.
 	"GRANT_ADMIN_PRIVILEGE":  roleGrant,
 	"REVOKE_ADMIN_PRIVILEGE": roleRevoke,
 	"ASSIGN_ROLE":            roleGrant,
 	"UNASSIGN_ROLE":          roleRevoke,
+	// admin-delegated-admin-settings: the definition of an admin role (what
+	// every holder may do) is configuration; adding a privilege widens it.
+	"CREATE_ROLE":      roleDefinition(schema.ActionConfigCreate, "", 1),
+	"DELETE_ROLE":      roleDefinition(schema.ActionConfigDelete, "", 4),
+	"RENAME_ROLE":      roleDefinition(schema.ActionConfigUpdate, "name", 3),
+	"UPDATE_ROLE":      roleDefinition(schema.ActionConfigUpdate, "", 3),
+	"ADD_PRIVILEGE":    withSeverity(roleDefinition(schema.ActionConfigUpdate, "privilege_added", 3), schema.SeverityMedium),
+	"REMOVE_PRIVILEGE": roleDefinition(schema.ActionConfigUpdate, "privilege_removed", 3),
 	// admin-group-settings.
 	"CREATE_GROUP":        {Action: schema.ActionGroupCreate, TargetType: "group", OCSF: group(6)},
 	"DELETE_GROUP":        {Action: schema.ActionGroupDelete, TargetType: "group", OCSF: group(5)},
@@ -206,6 +218,18 @@ func profile(field string) schema.Mapping {
 
 func other(class int64, name string) schema.OCSF {
 	return schema.OCSF{Class: class, Activity: 99, ActivityName: name}
+}
+
+func roleDefinition(action schema.Action, field string, activity int64) schema.Mapping {
+	return schema.Mapping{
+		Action: action, TargetType: "role", ChangeField: field,
+		OCSF: schema.OCSF{Class: schema.OCSFEntityManagement, Activity: activity},
+	}
+}
+
+func withSeverity(m schema.Mapping, s schema.Severity) schema.Mapping {
+	m.Severity = s
+	return m
 }
 
 func mfaPolicy(field string) schema.Mapping {
