@@ -89,8 +89,8 @@ func mapAccount(e *schema.Event, actor schema.Identity, params parameters) {
 // policy; OLD_VALUE and NEW_VALUE are the change.
 func mapAdmin(e *schema.Event, actor schema.Identity, params parameters) {
 	e.Actor = actor
-	if e.ActorType == schema.ActorUser {
-		e.ActorType = schema.ActorAdmin
+	if e.ActorType == schema.ActorUser || (e.ActorType == schema.ActorUnknown && !actor.IsZero()) {
+		e.ActorType = schema.ActorAdmin // a person in the Admin console; an API key stays one
 	}
 	if email := paramString(params["USER_EMAIL"]); email != "" {
 		e.Target = schema.Identity{Email: email, Name: email}
