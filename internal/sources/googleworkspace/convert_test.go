@@ -399,3 +399,16 @@ func TestEveryNewRowHasASample(t *testing.T) {
 		}
 	}
 }
+
+// An administrator's change names an admin actor, unless an API key made it.
+func TestAdminActorType(t *testing.T) {
+	for caller, want := range map[string]string{"": "admin", "USER": "admin", "KEY": "api_key"} {
+		ld, err := DecodeJSON([]byte(`{"id":{"time":"2026-01-01T00:00:00Z","applicationName":"admin","customerId":"C1"},`+
+			`"actor":{"email":"admin@example.com","callerType":"`+caller+`"},"events":[{"name":"SUSPEND_USER",`+
+			`"parameters":[{"name":"USER_EMAIL","value":"bob@example.com"}]}]}`), sources.Options{})
+		require.NoError(t, err)
+		lr := sourcetest.Records(ld)[0]
+		assert.Equal(t, want, sourcetest.Attr(lr, schema.AttrActorType), "callerType %q", caller)
+		assert.Equal(t, "bob@example.com", sourcetest.Attr(lr, "user.target.email"))
+	}
+}
