@@ -21,7 +21,11 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/authtrail/authtrail/internal/poll/polltest"
 	"github.com/authtrail/authtrail/internal/schema"
 )
 
@@ -169,27 +173,41 @@ type harness struct {
 	clock *clock
 	store *memClient
 	tel   *componenttest.Telemetry
+	host  *polltest.Host
+	logs  *observer.ObservedLogs
 }
 
 func newHarness(t *testing.T) *harness {
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 	return &harness{
-		api: &fakeAPI{pageSize: 7}, rec: newRecorder(), store: newMemClient(), tel: tel,
+		api: &fakeAPI{pageSize: 7}, rec: newRecorder(), store: newMemClient(), tel: tel, host: &polltest.Host{},
 		clock: &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)},
 	}
 }
 
-// start runs a poller sharing the harness's API, clock and checkpoint store.
-func (h *harness) start(t *testing.T, cfg Config, fingerprint string) *Poller {
-	t.Helper()
+// settings are a poller's settings on the harness's API, clock, telemetry and
+// an observed logger.
+func (h *harness) settings(fingerprint string) Settings {
 	set := receivertest.NewNopSettings(testType)
 	set.ID = component.NewID(testType)
 	set.TelemetrySettings = h.tel.NewTelemetrySettings()
-	p, err := New(&cfg, Settings{Receiver: set, Source: h.api, Fingerprint: fingerprint, Now: h.clock.Now}, h.rec)
+	core, logs := observer.New(zapcore.InfoLevel)
+	set.Logger = zap.New(core)
+	h.logs = logs
+	return Settings{Receiver: set, Source: h.api, Stream: "audit", Endpoint: "https://vendor.example", Fingerprint: fingerprint, Now: h.clock.Now}
+}
+
+// start runs a poller sharing the harness's API, clock and checkpoint store.
+func (h *harness) start(t *testing.T, cfg Config, fingerprint string) *Poller {
+	return h.startConsumer(t, cfg, fingerprint, h.rec)
+}
+
+func (h *harness) startConsumer(t *testing.T, cfg Config, fingerprint string, next consumer.Logs) *Poller {
+	t.Helper()
+	p, err := New(&cfg, h.settings(fingerprint), next)
 	require.NoError(t, err)
-	p.client = h.store // the storage extension lookup is tested separately
-	require.NoError(t, p.startWith(context.Background(), componenttest.NewNopHost(), h.store))
+	require.NoError(t, p.startWith(context.Background(), h.host, h.store))
 	return p
 }
 
@@ -353,27 +371,22 @@ func TestRetriesHonourRetryAfter(t *testing.T) {
 	assert.Contains(t, fmt.Sprint(m.Data), "network")
 }
 
-func TestAuthErrorIsPermanentAndDoesNotAdvance(t *testing.T) {
+// Refused credentials can be restored without touching the collector: the
+// stream says so at error, is Recoverable, retries at the poll interval and
+// reports OK once the vendor accepts again.
+func TestAuthErrorIsRecoverableAndLoggedAtError(t *testing.T) {
 	h := newHarness(t)
 	h.seed(10, time.Hour)
 	h.api.faults = []error{&APIError{Class: ClassAuth, Err: errors.New("403 Forbidden")}}
-	var statuses []componentstatus.Status
-	var mu sync.Mutex
-	host := &statusHost{report: func(ev *componentstatus.Event) {
-		mu.Lock()
-		defer mu.Unlock()
-		statuses = append(statuses, ev.Status())
-	}}
-	cfg := testConfig()
-	set := receivertest.NewNopSettings(testType)
-	p, err := New(&cfg, Settings{Receiver: set, Source: h.api, Fingerprint: "fp", Now: h.clock.Now}, h.rec)
-	require.NoError(t, err)
-	require.NoError(t, p.startWith(context.Background(), host, h.store))
+	p := h.start(t, testConfig(), "fp")
 	defer func() { require.NoError(t, p.Shutdown(context.Background())) }()
-	h.waitDelivered(t, h.eligible()) // the next poll succeeds once the vendor accepts again
-	mu.Lock()
-	assert.Contains(t, statuses, componentstatus.StatusPermanentError)
-	mu.Unlock()
+	h.waitDelivered(t, h.eligible())
+	assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError, componentstatus.StatusOK}, h.host.Statuses())
+	failed := h.logs.FilterMessageSnippet("polling the vendor API failed").All()
+	require.Len(t, failed, 1)
+	assert.Equal(t, zapcore.ErrorLevel, failed[0].Level)
+	assert.Contains(t, failed[0].ContextMap()["error"], "403 Forbidden")
+	assert.Contains(t, failed[0].ContextMap()["error"], "auth")
 }
 
 func TestFingerprintChangeStartsANewStream(t *testing.T) {
@@ -426,14 +439,6 @@ func TestPruneBoundsRecent(t *testing.T) {
 	assert.Contains(t, cp.Recent, "49")
 	assert.NotContains(t, cp.Recent, "29")
 }
-
-type statusHost struct {
-	component.Host
-	report func(*componentstatus.Event)
-}
-
-func (h *statusHost) GetExtensions() map[component.ID]component.Component { return nil }
-func (h *statusHost) Report(ev *componentstatus.Event)                    { h.report(ev) }
 
 // With a coarse vendor precision, events in a window's boundary second must not
 // be read twice: windows are aligned to the precision.
