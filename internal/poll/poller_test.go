@@ -38,6 +38,7 @@ type fakeAPI struct {
 	events   []fakeEvent
 	pageSize int
 	faults   []error // returned, in order, before serving
+	failing  error   // when set, returned by every call
 	calls    atomic.Int64
 	gate     chan struct{} // when set, each Fetch waits for a token
 	// precision, when set, truncates the requested range like a vendor whose
@@ -57,6 +58,12 @@ func (f *fakeAPI) add(id string, t time.Time) {
 	sort.SliceStable(f.events, func(i, j int) bool { return f.events[i].t.Before(f.events[j].t) })
 }
 
+func (f *fakeAPI) setFailing(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failing = err
+}
+
 func (f *fakeAPI) Fetch(ctx context.Context, w Window, cursor string) (Page, error) {
 	f.calls.Add(1)
 	if f.gate != nil {
@@ -68,6 +75,9 @@ func (f *fakeAPI) Fetch(ctx context.Context, w Window, cursor string) (Page, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.failing != nil {
+		return Page{}, f.failing
+	}
 	if len(f.faults) > 0 {
 		err := f.faults[0]
 		f.faults = f.faults[1:]
