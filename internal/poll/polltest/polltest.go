@@ -7,11 +7,16 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/consumer"
@@ -194,4 +199,58 @@ func ObservedSettings(typ component.Type) (receiver.Settings, *observer.Observed
 	core, logs := observer.New(zapcore.InfoLevel)
 	set.Logger = zap.New(core)
 	return set, logs
+}
+
+// ClosedPort returns a loopback address nothing listens on, until ServeAt.
+func ClosedPort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}
+
+// ServeAt serves h at addr until the test ends.
+func ServeAt(t *testing.T, addr string, h http.Handler) {
+	ln, err := net.Listen("tcp", addr)
+	require.NoError(t, err)
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+}
+
+// Elsewhere is another host (another port: Go's client sends the
+// Authorization header to the same domain on any port) that records every
+// credential it is sent: Authorization headers and token request assertions.
+type Elsewhere struct {
+	URL string
+
+	mu  sync.Mutex
+	got []string
+}
+
+// NewElsewhere starts the host until the test ends.
+func NewElsewhere(t *testing.T) *Elsewhere {
+	e := &Elsewhere{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		for _, c := range []string{r.Header.Get("Authorization"), r.PostForm.Get("assertion")} {
+			if c != "" {
+				e.got = append(e.got, c)
+			}
+		}
+		http.Error(w, "not here", http.StatusNotFound)
+	}))
+	t.Cleanup(srv.Close)
+	e.URL = srv.URL
+	return e
+}
+
+// Credentials returns what the host was sent.
+func (e *Elsewhere) Credentials() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.got)
 }
