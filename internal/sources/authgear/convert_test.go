@@ -21,7 +21,7 @@ func decodePage(raw []byte, opts sources.Options) (plog.Logs, error) {
 	return p.Logs, err
 }
 
-// want is schema.md 6.8's Authgear table: action, outcome, base severity.
+// want is the Authgear table of docs/schema.md#authgear: action, outcome, base severity.
 var want = map[string][3]string{
 	"AUTHENTICATION_IDENTITY_ANONYMOUS_FAILED":      {"authentication.login", "failure", "low"},
 	"AUTHENTICATION_IDENTITY_BIOMETRIC_FAILED":      {"authentication.login", "failure", "low"},
@@ -133,7 +133,7 @@ func TestFieldMapping(t *testing.T) {
 	assert.Equal(t, "admin_api", del["authgear.context.triggered_by"])
 
 	sms := attrs("SMS_SENT")
-	assert.NotContains(t, sms, "ocsf.class_uid", "no OCSF class for SMS (decision 6.10.7)")
+	assert.NotContains(t, sms, "ocsf.class_uid", "no OCSF class for SMS (docs/schema.md#d7-tokens-and-sms-in-ocsf)")
 }
 
 func TestQueryIsValidAgainstTheAdminAPISchema(t *testing.T) {

@@ -1,6 +1,6 @@
 // Package sourcetest holds the checks every source's tests share: golden files
 // (testdata/<vendor>/*.json → expected plog YAML), the record invariants of
-// schema.md 5.5 and 6, and validation of OCSF ids against the OCSF 1.8.0 schema
+// docs/schema.md (D15, D16, the log record), and validation of OCSF ids against the OCSF 1.8.0 schema
 // in ../shared. Only tests import it.
 package sourcetest // import "github.com/authtrail/authtrail/internal/sources/sourcetest"
 
@@ -123,7 +123,7 @@ func recordsOf(rl plog.ResourceLogs) []plog.LogRecord {
 	return Records(ld)
 }
 
-// CheckRecord asserts schema.md 5.5 and 6.2–6.5 on one record.
+// CheckRecord asserts the record shape of docs/schema.md#the-log-record, D15 and D16 on one record.
 func CheckRecord(t testing.TB, lr plog.LogRecord, vendor string) {
 	t.Helper()
 	a := lr.Attributes()
