@@ -45,20 +45,13 @@ func (h *harness) counter(t *testing.T, name string) int64 {
 // The collector's receiver contract, keyed by event.id: whatever the pipeline
 // answers, every event is accepted or dropped exactly once.
 func TestConsumeContract(t *testing.T) {
-	for i, s := range polltest.Scenarios {
-		t.Run(s.Name, func(t *testing.T) {
-			h := newHarness(t)
-			h.seed(300, 5*time.Hour)
-			want := h.eligibleIDs()
-			c := polltest.NewConsumer(s, uint64(i))
-			p := h.startConsumer(t, testConfig(), "fp", c)
-			defer func() { require.NoError(t, p.Shutdown(context.Background())) }()
-			require.Eventually(t, func() bool { return c.Handled() >= len(want) }, 10*time.Second, 5*time.Millisecond)
-			require.Eventually(t, func() bool { return !p.Watermark().Before(h.clock.Now().Add(-10 * time.Minute)) }, 5*time.Second, 5*time.Millisecond)
-			time.Sleep(100 * time.Millisecond) // several more passes over the overlap
-			c.Check(t, want)
-		})
-	}
+	polltest.CheckConsumeContract(t, func(t *testing.T, _ uint64, c *polltest.Consumer) []string {
+		h := newHarness(t)
+		h.seed(300, 5*time.Hour)
+		p := h.startConsumer(t, testConfig(), "fp", c)
+		t.Cleanup(func() { require.NoError(t, p.Shutdown(context.Background())) })
+		return h.eligibleIDs()
+	})
 }
 
 // refuseOnce refuses for good the first batch holding id, and accepts the rest.

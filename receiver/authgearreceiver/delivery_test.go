@@ -1,7 +1,6 @@
 package authgearreceiver
 
 import (
-	"context"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -12,47 +11,31 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componentstatus"
-	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/consumer"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/authtrail/authtrail/internal/poll/polltest"
-	"github.com/authtrail/authtrail/receiver/authgearreceiver/internal/metadata"
 )
 
 // startWith runs the receiver on e's config with next and host; it returns the
 // receiver's logs.
 func (e *env) startWith(t *testing.T, next consumer.Logs, host *polltest.Host) *observer.ObservedLogs {
-	set, logs := polltest.ObservedSettings(metadata.Type)
-	rcv, err := NewFactory().CreateLogs(context.Background(), set, e.cfg, next)
-	require.NoError(t, err)
-	require.NoError(t, rcv.Start(context.Background(), host))
-	t.Cleanup(func() { require.NoError(t, rcv.Shutdown(context.Background())) })
-	return logs
+	return polltest.Start(t, NewFactory(), e.cfg, next, host)
 }
 
 // The collector's receiver contract with the mock Admin API as generator:
 // whatever the pipeline answers, every audit row is accepted or dropped
 // exactly once.
 func TestConsumeContract(t *testing.T) {
-	for i, s := range polltest.Scenarios {
-		t.Run(s.Name, func(t *testing.T) {
-			e := newEnv(t, 0)
-			now := time.Now()
-			// Rows older than the lag for the whole test: the set to check does not move.
-			e.api.Generate(rand.New(rand.NewPCG(uint64(i), 9)), 800, now.Add(-3*time.Hour), now.Add(-2*time.Minute))
-			want := e.api.IDs(now)
-			c := polltest.NewConsumer(s, uint64(i))
-			e.startWith(t, c, &polltest.Host{})
-			require.Eventually(t, func() bool { return c.Handled() >= len(want) }, 20*time.Second, 10*time.Millisecond)
-			time.Sleep(200 * time.Millisecond) // more passes over the overlap
-			c.Check(t, want)
-			if s.Name == "random_permanent_error" {
-				assert.Positive(t, c.Dropped())
-			}
-		})
-	}
+	polltest.CheckConsumeContract(t, func(t *testing.T, seed uint64, c *polltest.Consumer) []string {
+		e := newEnv(t, 0)
+		now := time.Now()
+		// Rows older than the lag for the whole test: the set to check does not move.
+		e.api.Generate(rand.New(rand.NewPCG(seed, 9)), 800, now.Add(-3*time.Hour), now.Add(-2*time.Minute))
+		e.startWith(t, c, &polltest.Host{})
+		return e.api.IDs(now)
+	})
 }
 
 // A receiver pointed at a closed port says so at warn within one poll
@@ -68,9 +51,7 @@ func TestClosedPortIsLoudAndRecovers(t *testing.T) {
 	started := logs.FilterMessage("polling").All()
 	require.Len(t, started, 1)
 	assert.Equal(t, "http://"+addr+graphqlPath, started[0].ContextMap()["endpoint"])
-	require.Eventually(t, func() bool { return logs.FilterMessageSnippet("polling the vendor API failed").Len() > 0 },
-		e.cfg.Poll.PollInterval, 10*time.Millisecond)
-	failed := logs.FilterMessageSnippet("polling the vendor API failed").All()[0]
+	failed := polltest.FirstFailures(t, logs, 1, e.cfg.Poll.PollInterval)[0]
 	assert.Equal(t, zapcore.WarnLevel, failed.Level)
 	fields := failed.ContextMap()
 	assert.True(t, strings.HasPrefix(fields["receiver"].(string), "authgear"), fields["receiver"])
@@ -110,26 +91,16 @@ func TestOversizedPageIsAnInvalidResponse(t *testing.T) {
 	e.cfg.Client.Endpoint = srv.URL
 	host := &polltest.Host{}
 	logs := e.startWith(t, e.sink, host)
-	require.Eventually(t, func() bool { return logs.FilterMessageSnippet("polling the vendor API failed").Len() > 0 }, 5*time.Second, 10*time.Millisecond)
-	failed := logs.FilterMessageSnippet("polling the vendor API failed").All()[0]
+	failed := polltest.FirstFailures(t, logs, 1, 5*time.Second)[0]
 	assert.Contains(t, failed.ContextMap()["error"], "invalid_response")
 	assert.Contains(t, failed.ContextMap()["error"], "exceeds the size limit")
 	assert.Equal(t, componentstatus.StatusRecoverableError, host.Last())
 }
 
 func TestUnknownKeysAreRejected(t *testing.T) {
-	for name, conf := range map[string]map[string]any{
-		"top":     {"overlapp": "5m"},
-		"nested":  {"retry_on_failure": map[string]any{"enabeld": false}},
-		"webhook": {"webhook": map[string]any{"pathh": "/x"}},
-	} {
-		t.Run(name, func(t *testing.T) {
-			conf["endpoint"] = "https://myapp.authgear.cloud"
-			err := confmap.NewFromStringMap(conf).Unmarshal(createDefaultConfig())
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), "has invalid keys")
-		})
-	}
-	ok := confmap.NewFromStringMap(map[string]any{"endpoint": "https://myapp.authgear.cloud", "overlap": "5m", "webhook": map[string]any{"path": "/x"}})
-	require.NoError(t, ok.Unmarshal(createDefaultConfig()))
+	polltest.CheckUnknownKeys(t, createDefaultConfig,
+		map[string]any{"endpoint": "https://myapp.authgear.cloud", "overlap": "5m", "webhook": map[string]any{"path": "/x"}},
+		map[string]any{"overlapp": "5m"},
+		map[string]any{"retry_on_failure": map[string]any{"enabeld": false}},
+		map[string]any{"webhook": map[string]any{"pathh": "/x"}})
 }

@@ -174,11 +174,7 @@ func TestRefusedKeyIsLoudAndRecoverable(t *testing.T) {
 	_, otherPEM := newKey(t) // signed with a key Authgear does not know
 	e.cfg.PrivateKey = configString(otherPEM)
 	host := &polltest.Host{}
-	set, logs := polltest.ObservedSettings(metadata.Type)
-	rcv, err := NewFactory().CreateLogs(context.Background(), set, e.cfg, e.sink)
-	require.NoError(t, err)
-	require.NoError(t, rcv.Start(context.Background(), host))
-	defer func() { require.NoError(t, rcv.Shutdown(context.Background())) }()
+	logs := e.startWith(t, e.sink, host)
 	require.Eventually(t, func() bool { return len(host.Events()) > 0 }, 5*time.Second, 10*time.Millisecond)
 	ev := host.Events()[0]
 	assert.Equal(t, componentstatus.StatusRecoverableError, ev.Status())

@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componentstatus"
-	"go.opentelemetry.io/collector/confmap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/authtrail/authtrail/internal/poll/polltest"
@@ -24,21 +23,12 @@ import (
 // whatever the pipeline answers, every activity of both applications is
 // accepted or dropped exactly once.
 func TestConsumeContract(t *testing.T) {
-	for i, s := range polltest.Scenarios {
-		t.Run(s.Name, func(t *testing.T) {
-			e := newEnv(t, 400)
-			e.cfg.PageSize = 50
-			want := slices.Collect(maps.Keys(e.expected())) // activities end 2m ago: the set does not move
-			c := polltest.NewConsumer(s, uint64(i))
-			e.startConsumer(t, &polltest.Host{}, c)
-			require.Eventually(t, func() bool { return c.Handled() >= len(want) }, 20*time.Second, 10*time.Millisecond)
-			time.Sleep(200 * time.Millisecond) // more passes over the overlap
-			c.Check(t, want)
-			if s.Name == "random_permanent_error" {
-				assert.Positive(t, c.Dropped())
-			}
-		})
-	}
+	polltest.CheckConsumeContract(t, func(t *testing.T, _ uint64, c *polltest.Consumer) []string {
+		e := newEnv(t, 400)
+		e.cfg.PageSize = 50
+		e.startConsumer(t, &polltest.Host{}, c)
+		return slices.Collect(maps.Keys(e.expected())) // activities end 2m ago: the set does not move
+	})
 }
 
 // A receiver pointed at a closed port says so at warn within one poll
@@ -52,19 +42,15 @@ func TestClosedPortIsLoudAndRecovers(t *testing.T) {
 	logs := e.start(t, host)
 
 	assert.Equal(t, 2, logs.FilterMessage("polling").Len(), "one start line per application")
-	failing := func() []string {
-		var streams []string
-		for _, l := range logs.FilterMessageSnippet("polling the vendor API failed").All() {
-			assert.Equal(t, zapcore.WarnLevel, l.Level)
-			assert.Equal(t, "http://"+addr, l.ContextMap()["endpoint"])
-			assert.Contains(t, l.ContextMap()["error"], "connection refused")
-			streams = append(streams, l.ContextMap()["stream"].(string))
-		}
-		slices.Sort(streams)
-		return streams
+	var streams []string
+	for _, l := range polltest.FirstFailures(t, logs, 2, e.cfg.Poll.PollInterval) {
+		assert.Equal(t, zapcore.WarnLevel, l.Level)
+		assert.Equal(t, "http://"+addr, l.ContextMap()["endpoint"])
+		assert.Contains(t, l.ContextMap()["error"], "connection refused")
+		streams = append(streams, l.ContextMap()["stream"].(string))
 	}
-	require.Eventually(t, func() bool { return len(failing()) == 2 }, e.cfg.Poll.PollInterval, 10*time.Millisecond)
-	assert.Equal(t, []string{"login", "user_accounts"}, failing())
+	slices.Sort(streams)
+	assert.Equal(t, []string{"login", "user_accounts"}, streams)
 	assert.Equal(t, componentstatus.StatusRecoverableError, host.Last())
 
 	polltest.ServeAt(t, addr, e.api)
@@ -128,26 +114,16 @@ func TestOversizedPageIsAnInvalidResponse(t *testing.T) {
 	e.cfg.Applications = []string{"login"}
 	host := &polltest.Host{}
 	logs := e.start(t, host)
-	require.Eventually(t, func() bool { return logs.FilterMessageSnippet("polling the vendor API failed").Len() > 0 }, 5*time.Second, 10*time.Millisecond)
-	failed := logs.FilterMessageSnippet("polling the vendor API failed").All()[0]
+	failed := polltest.FirstFailures(t, logs, 1, 5*time.Second)[0]
 	assert.Contains(t, failed.ContextMap()["error"], "invalid_response")
 	assert.Contains(t, failed.ContextMap()["error"], "exceeds the size limit")
 	assert.Equal(t, componentstatus.StatusRecoverableError, host.Last())
 }
 
 func TestUnknownKeysAreRejected(t *testing.T) {
-	for name, conf := range map[string]map[string]any{
-		"top":    {"overlapp": "5m"},
-		"other":  {"bogus_key": 1},
-		"nested": {"retry_on_failure": map[string]any{"max_intervall": "1m"}},
-	} {
-		t.Run(name, func(t *testing.T) {
-			conf["subject"] = "admin@example.com"
-			err := confmap.NewFromStringMap(conf).Unmarshal(createDefaultConfig())
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), "has invalid keys")
-		})
-	}
-	ok := confmap.NewFromStringMap(map[string]any{"subject": "admin@example.com", "overlap": "5m", "retry_on_failure": map[string]any{"max_interval": "1m"}})
-	require.NoError(t, ok.Unmarshal(createDefaultConfig()))
+	polltest.CheckUnknownKeys(t, createDefaultConfig,
+		map[string]any{"subject": "admin@example.com", "overlap": "5m", "retry_on_failure": map[string]any{"max_interval": "1m"}},
+		map[string]any{"overlapp": "5m"},
+		map[string]any{"bogus_key": 1},
+		map[string]any{"retry_on_failure": map[string]any{"max_intervall": "1m"}})
 }

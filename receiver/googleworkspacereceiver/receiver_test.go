@@ -1,7 +1,6 @@
 package googleworkspacereceiver
 
 import (
-	"context"
 	crand "crypto/rand"
 	"crypto/rsa"
 	"math/rand/v2"
@@ -70,12 +69,7 @@ func (e *env) start(t *testing.T, host component.Host) *observer.ObservedLogs {
 }
 
 func (e *env) startConsumer(t *testing.T, host component.Host, next consumer.Logs) *observer.ObservedLogs {
-	set, logs := polltest.ObservedSettings(metadata.Type)
-	rcv, err := NewFactory().CreateLogs(context.Background(), set, e.cfg, next)
-	require.NoError(t, err)
-	require.NoError(t, rcv.Start(context.Background(), host))
-	t.Cleanup(func() { require.NoError(t, rcv.Shutdown(context.Background())) })
-	return logs
+	return polltest.Start(t, NewFactory(), e.cfg, next, host)
 }
 
 // expected computes the event ids the receiver must deliver, from what the mock generated.

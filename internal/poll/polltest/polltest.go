@@ -6,6 +6,7 @@ package polltest // import "github.com/authtrail/authtrail/internal/poll/polltes
 import (
 	"context"
 	"errors"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -54,6 +56,24 @@ var Scenarios = []Scenario{
 		}
 		return pick(r, 3, errBusy)
 	}},
+}
+
+// CheckConsumeContract runs the four scenarios. For each, start runs a
+// receiver (on a fresh mock API) that feeds c, and returns the event ids it
+// must handle; they must not change while the scenario runs.
+func CheckConsumeContract(t *testing.T, start func(t *testing.T, seed uint64, c *Consumer) []string) {
+	for i, s := range Scenarios {
+		t.Run(s.Name, func(t *testing.T) {
+			c := NewConsumer(s, uint64(i))
+			want := start(t, uint64(i), c)
+			require.Eventually(t, func() bool { return c.Handled() >= len(want) }, 20*time.Second, 10*time.Millisecond)
+			time.Sleep(200 * time.Millisecond) // more passes over the overlap
+			c.Check(t, want)
+			if s.Name == "random_permanent_error" {
+				assert.Positive(t, c.Dropped(), "some pages were refused")
+			}
+		})
+	}
 }
 
 // pick returns err one time in n.
@@ -199,6 +219,41 @@ func ObservedSettings(typ component.Type) (receiver.Settings, *observer.Observed
 	core, logs := observer.New(zapcore.InfoLevel)
 	set.Logger = zap.New(core)
 	return set, logs
+}
+
+// Start runs a logs receiver of f with cfg, feeding next, on host, until the
+// test ends; it returns the receiver's logs.
+func Start(t *testing.T, f receiver.Factory, cfg component.Config, next consumer.Logs, host component.Host) *observer.ObservedLogs {
+	set, logs := ObservedSettings(f.Type())
+	rcv, err := f.CreateLogs(context.Background(), set, cfg, next)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), host))
+	t.Cleanup(func() { require.NoError(t, rcv.Shutdown(context.Background())) })
+	return logs
+}
+
+// FirstFailures waits up to within for the first failure log of n streams
+// and returns them.
+func FirstFailures(t *testing.T, logs *observer.ObservedLogs, n int, within time.Duration) []observer.LoggedEntry {
+	t.Helper()
+	failed := func() []observer.LoggedEntry {
+		return logs.FilterMessageSnippet("polling the vendor API failed").All()
+	}
+	require.Eventually(t, func() bool { return len(failed()) >= n }, within, 5*time.Millisecond)
+	return failed()
+}
+
+// CheckUnknownKeys asserts that valid decodes into a fresh config and that
+// each of typos, added to it, fails with "has invalid keys".
+func CheckUnknownKeys(t *testing.T, newConfig func() component.Config, valid map[string]any, typos ...map[string]any) {
+	require.NoError(t, confmap.NewFromStringMap(valid).Unmarshal(newConfig()))
+	for _, typo := range typos {
+		conf := maps.Clone(valid)
+		maps.Copy(conf, typo)
+		err := confmap.NewFromStringMap(conf).Unmarshal(newConfig())
+		require.Error(t, err, "%v", typo)
+		assert.Contains(t, err.Error(), "has invalid keys", "%v", typo)
+	}
 }
 
 // ClosedPort returns a loopback address nothing listens on, until ServeAt.
