@@ -47,10 +47,10 @@ func (f *failureLog) recovered() {
 	f.count = 0
 }
 
-// levelOf logs credentials and configuration problems at error: they need a
-// person; transient failures at warn.
+// levelOf logs credentials, query and configuration problems at error: they
+// need a person; transient failures at warn.
 func levelOf(err *APIError) zapcore.Level {
-	if err.Class == ClassAuth || err.Class == ClassRejected {
+	if err.Class == ClassAuth || err.Class == ClassQueryError || err.Class == ClassRejected {
 		return zapcore.ErrorLevel
 	}
 	return zapcore.WarnLevel

@@ -381,22 +381,26 @@ func TestRetriesHonourRetryAfter(t *testing.T) {
 	assert.Contains(t, fmt.Sprint(m.Data), "network")
 }
 
-// Refused credentials can be restored without touching the collector: the
-// stream says so at error, is Recoverable, retries at the poll interval and
-// reports OK once the vendor accepts again.
-func TestAuthErrorIsRecoverableAndLoggedAtError(t *testing.T) {
-	h := newHarness(t)
-	h.seed(10, time.Hour)
-	h.api.faults = []error{&APIError{Class: ClassAuth, Err: errors.New("403 Forbidden")}}
-	p := h.start(t, testConfig(), "fp")
-	defer func() { require.NoError(t, p.Shutdown(context.Background())) }()
-	h.waitDelivered(t, h.eligible())
-	assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError, componentstatus.StatusOK}, h.host.Statuses())
-	failed := h.logs.FilterMessageSnippet("polling the vendor API failed").All()
-	require.Len(t, failed, 1)
-	assert.Equal(t, zapcore.ErrorLevel, failed[0].Level)
-	assert.Contains(t, failed[0].ContextMap()["error"], "403 Forbidden")
-	assert.Contains(t, failed[0].ContextMap()["error"], "auth")
+// Refused credentials can be restored without touching the collector, and a
+// GraphQL error may be the vendor's own failure: the stream says so at error,
+// is Recoverable, retries at the poll interval and reports OK once the vendor
+// accepts again.
+func TestAuthAndQueryErrorsAreRecoverableAndLoggedAtError(t *testing.T) {
+	for _, class := range []ErrorClass{ClassAuth, ClassQueryError} {
+		t.Run(string(class), func(t *testing.T) {
+			h := newHarness(t)
+			h.seed(10, time.Hour)
+			h.api.faults = []error{&APIError{Class: class, Err: errors.New("refused")}}
+			p := h.start(t, testConfig(), "fp")
+			defer func() { require.NoError(t, p.Shutdown(context.Background())) }()
+			h.waitDelivered(t, h.eligible())
+			assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError, componentstatus.StatusOK}, h.host.Statuses())
+			failed := h.logs.FilterMessageSnippet("polling the vendor API failed; retrying at the next poll").All()
+			require.Len(t, failed, 1)
+			assert.Equal(t, zapcore.ErrorLevel, failed[0].Level)
+			assert.Equal(t, string(class)+": refused", failed[0].ContextMap()["error"])
+		})
+	}
 }
 
 func TestFingerprintChangeStartsANewStream(t *testing.T) {

@@ -39,7 +39,8 @@ const (
 	ClassNetwork         ErrorClass = "network"          // transport failure or timeout: retry with backoff
 	ClassInvalidResponse ErrorClass = "invalid_response" // truncated or malformed body: retry with backoff
 	ClassAuth            ErrorClass = "auth"             // credentials refused: retried at the poll interval
-	ClassRejected        ErrorClass = "rejected"         // the request itself is wrong (4xx, 3xx to another host, GraphQL error): the stream stops
+	ClassQueryError      ErrorClass = "query_error"      // the vendor's error for a query (GraphQL): its fault or ours, retried at the poll interval
+	ClassRejected        ErrorClass = "rejected"         // the request itself is wrong (4xx, 3xx to another host): the stream stops
 )
 
 // APIError is a classified Fetch failure.
@@ -53,10 +54,13 @@ func (e *APIError) Error() string { return fmt.Sprintf("%s: %v", e.Class, e.Err)
 func (e *APIError) Unwrap() error { return e.Err }
 
 // Retryable reports whether the loop retries the same page with backoff. Auth
-// errors are retried at the poll interval (a key or grant can be restored
-// without touching the collector); a rejected request cannot heal without a
-// configuration change and stops its stream.
-func (e *APIError) Retryable() bool { return e.Class != ClassAuth && e.Class != ClassRejected }
+// and query errors are retried at the poll interval (a key or grant can be
+// restored without touching the collector; a GraphQL error may be the vendor's
+// own); a rejected request cannot heal without a configuration change and
+// stops its stream.
+func (e *APIError) Retryable() bool {
+	return e.Class != ClassAuth && e.Class != ClassQueryError && e.Class != ClassRejected
+}
 
 // Permanent reports whether only a configuration change can fix the request.
 func (e *APIError) Permanent() bool { return e.Class == ClassRejected }

@@ -128,7 +128,7 @@ func (a *adminAPI) Fetch(ctx context.Context, w poll.Window, cursor string) (pol
 	if err != nil {
 		var gqlErr *authgear.GraphQLError
 		if errors.As(err, &gqlErr) {
-			return poll.Page{}, &poll.APIError{Class: poll.ClassRejected, Err: err}
+			return poll.Page{}, &poll.APIError{Class: poll.ClassQueryError, Err: err}
 		}
 		return poll.Page{}, &poll.APIError{Class: poll.ClassInvalidResponse, Err: err}
 	}

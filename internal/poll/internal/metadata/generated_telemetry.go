@@ -66,7 +66,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	var err, errs error
 	builder.AuthtrailPollAPIErrors, err = builder.meter.Int64Counter(
 		"otelcol_authtrail_poll_api_errors",
-		metric.WithDescription("Vendor API calls that failed, by stream and class (rate_limited, unavailable, network, invalid_response, auth, rejected). [Alpha]"),
+		metric.WithDescription("Vendor API calls that failed, by stream and class (rate_limited, unavailable, network, invalid_response, auth, query_error, rejected). [Alpha]"),
 		metric.WithUnit("{errors}"),
 	)
 	errs = errors.Join(errs, err)

@@ -14,7 +14,7 @@ import (
 func AssertEqualAuthtrailPollAPIErrors(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_authtrail_poll_api_errors",
-		Description: "Vendor API calls that failed, by stream and class (rate_limited, unavailable, network, invalid_response, auth, rejected). [Alpha]",
+		Description: "Vendor API calls that failed, by stream and class (rate_limited, unavailable, network, invalid_response, auth, query_error, rejected). [Alpha]",
 		Unit:        "{errors}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
