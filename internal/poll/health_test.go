@@ -230,6 +230,8 @@ func TestShutdownReleasesStorageWhenItsContextExpires(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Equal(t, 1, h.store.closes(), "the storage client is closed all the same")
 	<-p.done // the cancelled delivery lets the loop end (goleak checks it)
+	require.NoError(t, p.Shutdown(context.Background()), "a second shutdown")
+	assert.Equal(t, 1, h.store.closes(), "closes once")
 }
 
 // The recent-id set stays within max_recent_ids while passes keep failing and

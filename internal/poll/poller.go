@@ -66,6 +66,8 @@ type Poller struct {
 	abandon context.CancelFunc
 	done    chan struct{}
 
+	closeClient sync.Once
+
 	mu sync.Mutex // guards cp: webhooks read and add ids while a pass runs
 	cp *checkpoint
 }
@@ -161,7 +163,8 @@ func (p *Poller) storageClient(ctx context.Context, host component.Host) (storag
 
 // Shutdown stops polling. A page already fetched is delivered and
 // checkpointed first unless ctx expires; then its delivery is cancelled, and
-// the storage client and telemetry are released all the same.
+// the storage client and telemetry are released all the same. A second call
+// (after a failed start, say) does nothing more.
 func (p *Poller) Shutdown(ctx context.Context) error {
 	var errs []error
 	if p.cancel != nil {
@@ -169,14 +172,16 @@ func (p *Poller) Shutdown(ctx context.Context) error {
 		select {
 		case <-p.done:
 		case <-ctx.Done():
-			p.abandon()
 			errs = append(errs, fmt.Errorf("stream %q: a delivery was still running: %w", p.set.Stream, ctx.Err()))
 		}
 		p.abandon()
+		p.cancel = nil
 	}
 	if p.client != nil {
-		// Closing needs no deadline of its own; an expired ctx must not skip it.
-		errs = append(errs, p.client.Close(context.WithoutCancel(ctx)))
+		p.closeClient.Do(func() {
+			// Closing needs no deadline of its own; an expired ctx must not skip it.
+			errs = append(errs, p.client.Close(context.WithoutCancel(ctx)))
+		})
 	}
 	p.tb.Shutdown()
 	return errors.Join(errs...)
