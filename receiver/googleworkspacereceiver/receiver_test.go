@@ -157,7 +157,9 @@ func TestRefusedServiceAccountIsLoudAndRecoverable(t *testing.T) {
 	ev := host.Events()[0]
 	assert.Equal(t, componentstatus.StatusRecoverableError, ev.Status())
 	assert.Contains(t, ev.Err().Error(), "Google refused to mint a token")
-	require.Eventually(t, func() bool { return logs.FilterMessageSnippet("polling the vendor API failed").Len() == 2 },
+	require.Eventually(t, func() bool {
+		return logs.FilterMessageSnippet("polling the vendor API failed").Len() == len(e.cfg.Applications)
+	},
 		5*time.Second, 10*time.Millisecond, "one per application stream")
 	for _, l := range logs.FilterMessageSnippet("polling the vendor API failed").All() {
 		assert.Equal(t, zapcore.ErrorLevel, l.Level)
