@@ -157,3 +157,34 @@ func TestBodyWithoutEventsPassesThrough(t *testing.T) {
 	ld.CopyTo(want)
 	assert.Equal(t, want, run(t, defaults(), ld))
 }
+
+// PII rules beyond the schema's identities: values under personal keys at any
+// depth, names of people (not of groups), claims, identifier changes, and
+// addresses in text; what is not personal stays.
+func TestPIIScrubsEveryDepth(t *testing.T) {
+	ld := oneRecord("user.identifier_update", map[string]any{
+		"authtrail.change.field": "phone", "authtrail.change.from": "+85298765432", "authtrail.change.to": "85291234567",
+		"vendor.detail": map[string]any{"members": []any{
+			map[string]any{"type": "user", "name": "Zed Zebediah", "standard_attributes": map[string]any{"given_name": "Zed", "family_name": "Zebediah"}},
+			map[string]any{"type": "group", "name": "Growth"},
+		}},
+		"vendor.claims": []any{map[string]any{"uri": "http://wso2.org/claims/givenname", "value": "Quentin"}},
+		"vendor.note":   "called from 198.51.100.23 and 2001:db8:1234:5678::9, at +44 20 7946 0958",
+	})
+	for _, mode := range []string{PIIHash, PIIDrop} {
+		cfg := defaults()
+		cfg.PII, cfg.PIISalt = mode, "pepper"
+		in := plog.NewLogs()
+		ld.CopyTo(in)
+		lr := sourcetest.Records(run(t, cfg, in))[0]
+		all := fmt.Sprint(lr.Attributes().AsRaw())
+		for _, personal := range []string{"98765432", "91234567", "Zed", "Zebediah", "Quentin", "198.51.100.23", "5678::9", "7946"} {
+			assert.NotContains(t, all, personal, mode)
+		}
+		assert.Contains(t, all, "Growth", "a group's name is not personal")
+		if mode == PIIHash {
+			assert.Contains(t, all, "198.51.100.0", "addresses in text are truncated")
+			assert.Contains(t, all, "2001:db8:1234::")
+		}
+	}
+}
