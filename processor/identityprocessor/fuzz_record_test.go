@@ -137,7 +137,10 @@ func (r *fuzzRecord) fill(m pcommon.Map, depth int) {
 func FuzzRecord(f *testing.F) {
 	for _, seed := range [][]byte{
 		{},
-		{2, 0, 1, 0, 4, 7, 2}, // event.action and a string related.user (issue 8)
+		// One record: event.action "authentication.login" and a string
+		// related.user (the record of issue 8), and with ocsf.class_uid 3002.
+		{0, 2, 0, 1, 9, 4, 1, 28},
+		{0, 3, 0, 1, 9, 4, 1, 28, 7, 2, 0xba, 0x0b, 0, 0, 0, 0, 0, 0},
 		{3, 0, 1, 0, 41, 6, 0, 2, 0, 12, 7, 23},
 		{4, 7, 6, 1, 2, 3, 1, 26, 4, 1, 24, 6, 0, 2, 29, 1, 35, 31, 1, 36},
 		{1, 5, 1, 30, 6, 0, 3, 32, 1, 23, 33, 1, 28, 34, 6, 1, 2, 1, 27, 5, 1},
