@@ -100,8 +100,8 @@ const (
 // most keys out by the last four letters of that segment.
 func ClassifyKey(key string) KeyClass {
 	tail, ok := lastFour(key)
-	if !ok {
-		return 0 // every suffix has four letters or more
+	if h := tailHash(tail); !ok || tailSet[h>>6]&(1<<(h&63)) == 0 {
+		return 0 // every suffix has four letters or more, and few keys end like one
 	}
 	var c KeyClass
 	for i, t := range suffixTails {
@@ -125,8 +125,19 @@ func tailOf(s string) uint32 {
 	return uint32(s[len(s)-4])<<24 | uint32(s[len(s)-3])<<16 | uint32(s[len(s)-2])<<8 | uint32(s[len(s)-1])
 }
 
+// tailHash spreads tails over the 256 bits of tailSet.
+func tailHash(tail uint32) uint32 { return (tail * 0x9e3779b1) >> 24 }
+
 var (
-	nameTail    = tailOf("name")
+	nameTail = tailOf("name")
+	// tailSet marks the hashes of the suffixes' and "name"'s tails.
+	tailSet = func() (set [4]uint64) {
+		for _, s := range append(personalSuffixes[:], "name") {
+			h := tailHash(tailOf(s))
+			set[h>>6] |= 1 << (h & 63)
+		}
+		return set
+	}()
 	suffixTails = func() (t [len(personalSuffixes)]uint32) {
 		for i, s := range personalSuffixes {
 			t[i] = tailOf(s)

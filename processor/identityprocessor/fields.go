@@ -58,22 +58,22 @@ var fieldTypes = [numFields]pcommon.ValueType{
 	fieldOCSFClass:     pcommon.ValueTypeInt,
 }
 
-// fieldLengths marks the lengths of the field keys: most attribute keys are
-// ruled out by their length alone.
-var fieldLengths = func() (l [64]bool) {
-	for _, k := range fieldKeys {
-		l[len(k)] = true
+// fieldsByLength are the fields by the length of their key: most attribute
+// keys are ruled out by their length alone, the rest compared with one or two.
+var fieldsByLength = func() (l [64][]fieldIndex) {
+	for i, k := range fieldKeys {
+		l[len(k)] = append(l[len(k)], fieldIndex(i))
 	}
 	return l
 }()
 
 func fieldOf(k string) (fieldIndex, bool) {
-	if len(k) >= len(fieldLengths) || !fieldLengths[len(k)] {
+	if len(k) >= len(fieldsByLength) {
 		return 0, false
 	}
-	for i, fk := range fieldKeys {
-		if k == fk {
-			return fieldIndex(i), true
+	for _, i := range fieldsByLength[len(k)] {
+		if k == fieldKeys[i] {
+			return i, true
 		}
 	}
 	return 0, false

@@ -269,14 +269,24 @@ var textBytes = func() (t [256]byte) {
 }()
 
 // mayHoldPersonal rules out most text in one pass: an email address needs an
-// '@', a phone number a '+', an IPv6 address a ':', an IPv4 address dots and
-// digits.
+// '@', a phone number a '+', an IPv6 address two colons, an IPv4 address
+// three dots and digits (so URLs and versions are ruled out too).
 func mayHoldPersonal(s string) bool {
-	var seen byte
+	colons, dots, digits := 0, 0, false
 	for i := 0; i < len(s); i++ {
-		seen |= textBytes[s[i]]
+		switch textBytes[s[i]] {
+		case 0:
+		case hasAt, hasPlus:
+			return true
+		case hasColon:
+			colons++
+		case hasDot:
+			dots++
+		case hasDigit:
+			digits = true
+		}
 	}
-	return seen&(hasAt|hasPlus|hasColon) != 0 || seen&(hasDot|hasDigit) == hasDot|hasDigit
+	return colons >= 2 || (dots >= 3 && digits)
 }
 
 // emailAt finds the email address around the '@' at i, not before from.

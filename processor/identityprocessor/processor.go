@@ -134,7 +134,7 @@ func (p *identityProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog
 		}
 		built.MoveAndAppendTo(ld.ResourceLogs())
 	}
-	for _, c := range counts {
+	for _, c := range counts.entries {
 		p.count(ctx, c.key, c.n)
 	}
 	for i, n := range malformed {
@@ -362,17 +362,31 @@ type recordCount struct {
 }
 
 // recordCounts adds up one batch, so the metric is recorded once per key.
-type recordCounts []recordCount
+// Records come in runs of one vendor and action: the last raw key is
+// remembered, so a run looks the vocabulary up once.
+type recordCounts struct {
+	entries []recordCount
+	lastRaw countKey
+	last    int // index of lastRaw's entry
+}
 
 func (c *recordCounts) add(vendor, action, result string) {
+	raw := countKey{vendor, action, result}
+	if len(c.entries) > 0 && raw == c.lastRaw {
+		c.entries[c.last].n++
+		return
+	}
 	k := countKey{metricVendor(vendor), metricAction(action), result}
-	for i := range *c {
-		if (*c)[i].key == k {
-			(*c)[i].n++
+	c.lastRaw = raw
+	for i := range c.entries {
+		if c.entries[i].key == k {
+			c.entries[i].n++
+			c.last = i
 			return
 		}
 	}
-	*c = append(*c, recordCount{k, 1})
+	c.entries = append(c.entries, recordCount{k, 1})
+	c.last = len(c.entries) - 1
 }
 
 // count adds to the records metric; attribute sets are built once per key.
