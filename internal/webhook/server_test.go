@@ -189,6 +189,7 @@ func TestTooLargeWithoutContentLength(t *testing.T) {
 	h := newHarness(t, cfg, consumertest.NewNop(), nil)
 	req := httptest.NewRequest(http.MethodPost, "/events", io.MultiReader(strings.NewReader("0123456789"), strings.NewReader("abc")))
 	req.ContentLength = -1
+	req.Header.Set("X-Signature", sign("s3cret", "whatever"))
 	w := httptest.NewRecorder()
 	h.h.ServeHTTP(w, req)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code)
