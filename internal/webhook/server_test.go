@@ -65,6 +65,11 @@ type harness struct {
 
 func newHarness(t *testing.T, cfg Config, next consumer.Logs, verify func(*http.Request) (int, string)) *harness {
 	t.Helper()
+	return newHarnessWith(t, cfg, next, func(s *Settings) { s.Verify = verify })
+}
+
+func newHarnessWith(t *testing.T, cfg Config, next consumer.Logs, mutate func(*Settings)) *harness {
+	t.Helper()
 	require.NoError(t, cfg.Validate())
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
@@ -73,7 +78,9 @@ func newHarness(t *testing.T, cfg Config, next consumer.Logs, verify func(*http.
 	set.ID = component.NewID(testType)
 	set.TelemetrySettings = tel.NewTelemetrySettings()
 	set.Logger = zap.New(core)
-	srv, err := NewServer(&cfg, Settings{Receiver: set, Decode: lineDecoder, Verify: verify}, next)
+	settings := Settings{Receiver: set, Decode: lineDecoder}
+	mutate(&settings)
+	srv, err := NewServer(&cfg, settings, next)
 	require.NoError(t, err)
 	return &harness{srv: srv, h: srv.Handler(), tel: tel, logs: logs}
 }
