@@ -2,13 +2,13 @@ package webhook // import "github.com/authtrail/authtrail/internal/webhook"
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
 
@@ -95,10 +95,22 @@ func newDeduper(cfg DedupeConfig) *deduper {
 	}
 }
 
+// hashKey is 128 bits of xxhash (two seeds): stable across restarts, as the
+// stored ring needs, and fast on a whole body. It need not resist forgery: a
+// sender who could make a body collide with a future event could as well send
+// that event.
 func hashKey(key []byte) dedupeKey {
-	sum := sha256.Sum256(key)
-	return dedupeKey(sum[:16])
+	var k dedupeKey
+	var d xxhash.Digest
+	d.ResetWithSeed(dedupeSeed)
+	_, _ = d.Write(key)
+	binary.BigEndian.PutUint64(k[:8], xxhash.Sum64(key))
+	binary.BigEndian.PutUint64(k[8:], d.Sum64())
+	return k
 }
+
+// dedupeSeed seeds the second half of a key's hash; stored keys depend on it.
+const dedupeSeed = 0x6175746874726169 // "authtrai"
 
 // begin judges a delivery and, when it is fresh, marks it in flight until
 // commit or abort.
