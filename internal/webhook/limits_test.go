@@ -122,7 +122,7 @@ func TestDeclaredSizeAndSignatureHeaderCheckedBeforeTheBody(t *testing.T) {
 	}{
 		"declared too large": {small, 9, map[string]string{"X-Signature": sign("s3cret", "x")}, 413, ReasonTooLarge},
 		"no signature":       {testConfig(), 4, nil, 401, ReasonSignatureMissing},
-		"signature not hex":  {testConfig(), 4, map[string]string{"X-Signature": "sha256=zz"}, 401, ReasonSignatureInvalid},
+		"wrong prefix":       {testConfig(), 4, map[string]string{"X-Signature": "sha1=00"}, 401, ReasonSignatureInvalid},
 		"gzip":               {testConfig(), 4, map[string]string{"Content-Encoding": "gzip"}, 415, ReasonEncoding},
 	} {
 		t.Run(name, func(t *testing.T) {

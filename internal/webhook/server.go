@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -338,23 +339,48 @@ func (s *Server) checkHeaders(w http.ResponseWriter, r *http.Request) bool {
 }
 
 // readBody reads the body into buf within max_request_body_size; false means
-// it answered.
+// it answered. A body over the limit is cut off and its connection closed.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer) bool {
 	limit := s.cfg.ServerConfig.MaxRequestBodySize
-	body := io.Reader(r.Body)
-	if limit > 0 {
-		body = http.MaxBytesReader(w, r.Body, limit)
+	if limit <= 0 {
+		limit = math.MaxInt64 - 1
 	}
-	if _, err := buf.ReadFrom(body); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			s.reject(w, http.StatusRequestEntityTooLarge, ReasonTooLarge, tooLarge(limit))
-			return false
-		}
+	over, err := readAtMost(buf, r.Body, limit)
+	switch {
+	case over || err != nil && bodyTooLarge(err):
+		s.refuse(w, http.StatusRequestEntityTooLarge, ReasonTooLarge, tooLarge(limit))
+		return false
+	case err != nil:
 		s.refuse(w, http.StatusBadRequest, ReasonReadFailed, "reading body: "+err.Error())
 		return false
 	}
 	return true
+}
+
+// bodyTooLarge reports confighttp's MaxBytesReader refusing the rest of a body.
+func bodyTooLarge(err error) bool {
+	var tooBig *http.MaxBytesError
+	return errors.As(err, &tooBig)
+}
+
+// readAtMost appends r to buf until EOF or until buf holds more than limit
+// bytes (then over is true). It reads straight into buf's spare capacity, so
+// it needs no reader wrapper of its own.
+func readAtMost(buf *bytes.Buffer, r io.Reader, limit int64) (over bool, err error) {
+	for int64(buf.Len()) <= limit {
+		buf.Grow(bytes.MinRead)
+		spare := buf.AvailableBuffer()
+		spare = spare[:min(int64(cap(spare)), limit+1-int64(buf.Len()))]
+		n, err := r.Read(spare)
+		buf.Write(spare[:n])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+	return int64(buf.Len()) > limit, nil
 }
 
 // forward drops a repeat of an accepted delivery and hands anything else to

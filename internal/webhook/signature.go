@@ -71,7 +71,7 @@ func (v *verifier) verify(h http.Header, body []byte) error {
 }
 
 // precheck runs what needs no body: the token, and the signature header's
-// presence and format.
+// presence and prefix.
 func (v *verifier) precheck(h http.Header) error {
 	if v.token.Enabled() {
 		got := h.Get(v.token.Name)
@@ -82,8 +82,7 @@ func (v *verifier) precheck(h http.Header) error {
 	if !v.sig.Enabled() {
 		return nil
 	}
-	var sentBuf [2 * sha512.Size]byte
-	_, err := v.sent(h, sentBuf[:])
+	_, err := v.digest(h)
 	return err
 }
 
@@ -110,19 +109,28 @@ func (v *verifier) verifyBody(h http.Header, body []byte) error {
 	return nil
 }
 
-// sent decodes the signature header into dst.
-func (v *verifier) sent(h http.Header, dst []byte) ([]byte, error) {
+// digest returns the signature header without its prefix.
+func (v *verifier) digest(h http.Header) (string, error) {
 	got := h.Get(v.sig.Header)
 	if got == "" {
-		return nil, errSignatureMissing
+		return "", errSignatureMissing
 	}
 	if v.sig.Prefix != "" {
 		if len(got) < len(v.sig.Prefix) || !strings.EqualFold(got[:len(v.sig.Prefix)], v.sig.Prefix) {
-			return nil, errSignatureFormat
+			return "", errSignatureFormat
 		}
 		got = got[len(v.sig.Prefix):]
 	}
-	sent, err := v.decode(dst, strings.TrimSpace(got))
+	return strings.TrimSpace(got), nil
+}
+
+// sent decodes the signature header into dst.
+func (v *verifier) sent(h http.Header, dst []byte) ([]byte, error) {
+	got, err := v.digest(h)
+	if err != nil {
+		return nil, err
+	}
+	sent, err := v.decode(dst, got)
 	if err != nil {
 		return nil, errSignatureFormat
 	}
