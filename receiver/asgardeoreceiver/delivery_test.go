@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.uber.org/zap"
@@ -44,22 +44,15 @@ func TestSameEventTwiceIsOneRecord(t *testing.T) {
 }
 
 func TestSameEventAcrossRestartWithStorage(t *testing.T) {
-	dir := t.TempDir()
 	body := seed(t, "loginSuccess")
-	sink := new(consumertest.LogsSink)
-	for range 2 {
-		host := webhooktest.StartFileStorage(t, dir)
+	n := webhooktest.PostAcrossRestart(t, NewFactory(), func(storage component.ID) component.Config {
 		cfg := createDefaultConfig().(*Config)
 		cfg.Webhook.ServerConfig.NetAddr.Endpoint = "127.0.0.1:0"
 		cfg.Webhook.Signature.Secret = secret
-		cfg.Webhook.Dedupe.Storage = &host.ID
-		r := webhooktest.StartWith(t, NewFactory(), cfg, webhooktest.Options{Next: sink, Host: host})
-		status, msg := r.Post(t, "/events", body, signed(body))
-		require.Equal(t, http.StatusOK, status, msg)
-		require.NoError(t, r.Stop())
-		host.Shutdown()
-	}
-	assert.Equal(t, 1, sink.LogRecordCount())
+		cfg.Webhook.Dedupe.Storage = &storage
+		return cfg
+	}, body, signed(body))
+	assert.Equal(t, 1, n)
 }
 
 // A permanent pipeline error is ours, not the sender's: 200 keeps the WebSub
@@ -100,16 +93,7 @@ func TestTopicsAllowList(t *testing.T) {
 }
 
 func TestUnknownKeysRejected(t *testing.T) {
-	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "unknown_keys.yaml"))
-	require.NoError(t, err)
-	for _, name := range []string{"top", "signature", "dedupe"} {
-		sub, err := cm.Sub(name)
-		require.NoError(t, err)
-		cfg := createDefaultConfig()
-		err = sub.Unmarshal(cfg)
-		require.Error(t, err, name)
-		assert.Contains(t, err.Error(), "has invalid keys", name)
-	}
+	webhooktest.CheckUnknownKeys(t, NewFactory(), "unknown_keys.yaml", "top", "signature", "dedupe")
 }
 
 func TestLogsWhereItListens(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 
@@ -51,21 +51,13 @@ func TestSharedIDDistinctNotificationsAreTwoRecords(t *testing.T) {
 }
 
 func TestSameNotificationAcrossRestartWithStorage(t *testing.T) {
-	dir := t.TempDir()
-	body := seed(t, "user_password_updated")
-	sink := new(consumertest.LogsSink)
-	for range 2 {
-		host := webhooktest.StartFileStorage(t, dir)
+	n := webhooktest.PostAcrossRestart(t, NewFactory(), func(storage component.ID) component.Config {
 		cfg := createDefaultConfig().(*Config)
 		cfg.Webhook.ServerConfig.NetAddr.Endpoint = "127.0.0.1:0"
-		cfg.Webhook.Dedupe.Storage = &host.ID
-		r := webhooktest.StartWith(t, NewFactory(), cfg, webhooktest.Options{Next: sink, Host: host})
-		status, msg := r.Post(t, "/events", body, nil)
-		require.Equal(t, http.StatusOK, status, msg)
-		require.NoError(t, r.Stop())
-		host.Shutdown()
-	}
-	assert.Equal(t, 1, sink.LogRecordCount())
+		cfg.Webhook.Dedupe.Storage = &storage
+		return cfg
+	}, seed(t, "user_password_updated"), nil)
+	assert.Equal(t, 1, n)
 }
 
 // VGS's retry policy is not documented, so the generic contract holds: a
@@ -82,13 +74,5 @@ func TestPermanentPipelineErrorIs400(t *testing.T) {
 }
 
 func TestUnknownKeysRejected(t *testing.T) {
-	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "unknown_keys.yaml"))
-	require.NoError(t, err)
-	for _, name := range []string{"top", "required_header", "dedupe"} {
-		sub, err := cm.Sub(name)
-		require.NoError(t, err)
-		err = sub.Unmarshal(createDefaultConfig())
-		require.Error(t, err, name)
-		assert.Contains(t, err.Error(), "has invalid keys", name)
-	}
+	webhooktest.CheckUnknownKeys(t, NewFactory(), "unknown_keys.yaml", "top", "required_header", "dedupe")
 }

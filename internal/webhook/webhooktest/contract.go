@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 
 	"github.com/authtrail/authtrail/internal/schema"
+	"github.com/authtrail/authtrail/internal/sources/sourcetest"
 )
 
 // Delivery is one signed vendor request and the event.id its record carries.
@@ -123,15 +124,8 @@ func (d *deciding) ConsumeLogs(_ context.Context, ld plog.Logs) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var ids []string
-	for i := 0; i < ld.ResourceLogs().Len(); i++ {
-		sls := ld.ResourceLogs().At(i).ScopeLogs()
-		for j := 0; j < sls.Len(); j++ {
-			lrs := sls.At(j).LogRecords()
-			for k := 0; k < lrs.Len(); k++ {
-				id, _ := lrs.At(k).Attributes().Get(schema.AttrEventID)
-				ids = append(ids, id.Str())
-			}
-		}
+	for _, lr := range sourcetest.Records(ld) {
+		ids = append(ids, sourcetest.Attr(lr, schema.AttrEventID))
 	}
 	roll := d.rng.Float64()
 	switch {

@@ -2,13 +2,16 @@ package webhooktest // import "github.com/authtrail/authtrail/internal/webhook/w
 
 import (
 	"context"
+	"net/http"
 	"testing"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/extension"
+	"go.opentelemetry.io/collector/receiver"
 )
 
 // StorageHost is a component.Host with one running file_storage extension.
@@ -47,4 +50,23 @@ func (h *StorageHost) Shutdown() {
 // GetExtensions implements component.Host.
 func (h *StorageHost) GetExtensions() map[component.ID]component.Component {
 	return map[component.ID]component.Component{h.ID: h.ext}
+}
+
+// PostAcrossRestart starts a receiver with dedupe kept in a file_storage
+// extension, posts body, stops both, and does it all again over the same
+// files: a collector restart between two deliveries of one event. It returns
+// the records the pipeline got in both runs.
+func PostAcrossRestart(t *testing.T, factory receiver.Factory, config func(storage component.ID) component.Config, body []byte, hdr map[string]string) int {
+	t.Helper()
+	dir := t.TempDir()
+	sink := new(consumertest.LogsSink)
+	for range 2 {
+		host := StartFileStorage(t, dir)
+		r := StartWith(t, factory, config(host.ID), Options{Next: sink, Host: host})
+		status, msg := r.Post(t, "/events", body, hdr)
+		require.Equal(t, http.StatusOK, status, msg)
+		require.NoError(t, r.Stop())
+		host.Shutdown()
+	}
+	return sink.LogRecordCount()
 }
