@@ -259,7 +259,12 @@ func TestConnectionsBounded(t *testing.T) {
 }
 
 func TestChallengeAnswerCappedAndNotSniffed(t *testing.T) {
-	echo := func(r *http.Request) (int, string) { return http.StatusOK, r.URL.Query().Get("c") }
+	echo := func(r *http.Request) (int, string) {
+		if e := r.URL.Query().Get("e"); e != "" {
+			return http.StatusBadRequest, "unsupported " + e
+		}
+		return http.StatusOK, r.URL.Query().Get("c")
+	}
 	h := newHarness(t, testConfig(), consumertest.NewNop(), echo)
 	w := h.do(http.MethodGet, "/events?c=abc", "", nil)
 	assert.Equal(t, 200, w.Code)
@@ -269,7 +274,10 @@ func TestChallengeAnswerCappedAndNotSniffed(t *testing.T) {
 	w = h.do(http.MethodGet, "/events?c="+strings.Repeat("a", MaxChallengeBytes+1), "", nil)
 	assert.Equal(t, 400, w.Code)
 	assert.NotContains(t, w.Body.String(), "aaaa", "an over-long challenge is not reflected")
-	h.rejected(t, map[string]int64{ReasonVerification: 1})
+	w = h.do(http.MethodGet, "/events?e="+strings.Repeat("e", 4*MaxChallengeBytes), "", nil)
+	assert.Equal(t, 400, w.Code)
+	assert.LessOrEqual(t, len(w.Body.String()), MaxChallengeBytes+1, "an error reflects no more than a challenge")
+	h.rejected(t, map[string]int64{ReasonVerification: 2})
 }
 
 func TestWarnings(t *testing.T) {

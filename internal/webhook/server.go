@@ -298,7 +298,7 @@ func (s *Server) handleOtherMethod(w http.ResponseWriter, r *http.Request) {
 		status, body := s.set.Verify(r)
 		switch {
 		case status >= 300:
-			s.reject(w, status, ReasonVerification, body)
+			s.reject(w, status, ReasonVerification, body[:min(len(body), MaxChallengeBytes)])
 		case len(body) > MaxChallengeBytes:
 			s.reject(w, http.StatusBadRequest, ReasonVerification,
 				"challenge longer than "+strconv.Itoa(MaxChallengeBytes)+" bytes")
