@@ -9,8 +9,8 @@ SIM := $(BIN)/authtrail-sim
 DIST := cmd/otelcol-authtrail
 
 # The collector set that downloads from the module mirror (README, "Building").
-CORE_VERSION   := v0.161.0
-STABLE_VERSION := v1.67.0
+CORE_VERSION   := v0.165.0
+STABLE_VERSION := v1.71.0
 
 # Fuzzing per decoder in `make test`, counted in executions: a duration budget
 # races the fuzz coordinator's deadline on Go 1.26 and fails with "context
