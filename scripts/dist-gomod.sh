@@ -2,9 +2,9 @@
 # (Re)writes cmd/otelcol-authtrail/go.mod and go.sum from builder-config.yaml.
 #
 # ocb normally runs `go mod tidy`, which fails against the partial module mirror
-# (it resolves some packages at @latest, e.g. pdata v1.71.0, which is missing).
+# (it resolves some packages at @latest, e.g. a contrib module at a version the mirror lacks).
 # Instead every module of the manifest is added with a pinned `go get`, the
-# collector core set is snapped back to v0.161.0/v1.67.0, and `go build` does the
+# collector core set is snapped back to v0.165.0/v1.71.0, and `go build` does the
 # rest. Run it after changing builder-config.yaml, then commit both files.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,9 +19,9 @@ while read -r mod ver; do
   mods+=("$mod@$ver")
 done < <(sed -n 's/^ *- gomod: *\([^ ]*\) \([^ ]*\).*/\1 \2/p' "$root/builder-config.yaml")
 # otelcol and the service are what ocb's generated main imports.
-go get "${mods[@]}" go.opentelemetry.io/collector/otelcol@v0.161.0 go.opentelemetry.io/collector/service@v0.161.0
+go get "${mods[@]}" go.opentelemetry.io/collector/otelcol@v0.165.0 go.opentelemetry.io/collector/service@v0.165.0
 # Packages the generated main needs that no listed module's go.mod names.
-go get go.opentelemetry.io/collector/service/telemetry/otelconftelemetry@v0.161.0 go.opentelemetry.io/contrib/otelconf/x@v0.25.0
+go get go.opentelemetry.io/collector/service/telemetry/otelconftelemetry@v0.165.0 go.opentelemetry.io/contrib/otelconf/x@v0.27.0
 # Every requirement of the authtrail module itself, so that go.sum covers what its
 # components import (go get of a replaced module's packages asks the proxy first).
 reqs=$(cd "$root" && go mod edit -json | python3 -c 'import json,sys; print(" ".join(r["Path"]+"@"+r["Version"] for r in json.load(sys.stdin)["Require"]))')
