@@ -14,7 +14,7 @@ import (
 
 // completeProgram is the identity processor's Asgardeo normalization for every
 // event type as transform processor statement groups. It gives the processor's
-// whole record on every seed sample (TestCompleteProgramMatchesTheProcessor):
+// whole record on every vendor sample (TestCompleteProgramMatchesTheProcessor):
 // every attribute, the body, the severity and the event name.
 //
 // The tables come from the source and the schema, so the two cannot drift:
@@ -247,7 +247,7 @@ func rowStatements(m schema.Mapping, key []string, ev string) []string {
 		st = append(st, setAttr("authtrail.actor.type", fmt.Sprintf("%q", schema.ActorUser)))
 	} else {
 		// IAM events: the user is the target, and the actor only when the
-		// user acted (schema.md 6.6).
+		// user acted (docs/schema.md#d1-actor-and-target).
 		for _, k := range []string{"id", "email", "name", "full_name"} {
 			st = append(st, setAttr("user.target."+k, attr("user."+k))+" where "+attr("user."+k)+" != nil",
 				fmt.Sprintf(`delete_key(log.attributes, "user.%s") where %s["initiatorType"] != "USER"`, k, ev))

@@ -138,7 +138,7 @@ func TestCompleteProgramMatchesTheProcessor(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(uris) < 17 {
-		t.Fatalf("found %d Asgardeo samples, want the 17 seed event types", len(uris))
+		t.Fatalf("found %d Asgardeo samples, want the 17 documented event types", len(uris))
 	}
 	identity := identityprocessor.NewFactory()
 	viaProcessor := runner(t, identity, identity.CreateDefaultConfig())

@@ -14,7 +14,7 @@ type Scope struct {
 }
 
 // Builder collects records of one vendor into plog.Logs, one ResourceLogs per
-// run of records that share a tenant (schema.md 6.7).
+// run of records that share a tenant (docs/schema.md#d17-tenant-on-the-resource).
 type Builder struct {
 	logs     plog.Logs
 	vendor   string
@@ -140,7 +140,7 @@ func (b *Builder) Rollback(m Mark) {
 // Logs returns the batch built so far.
 func (b *Builder) Logs() plog.Logs { return b.logs }
 
-// WriteResource sets the resource attributes of schema.md 6.3.
+// WriteResource sets the resource attributes of docs/schema.md#resource-attributes.
 func WriteResource(a pcommon.Map, vendor string, t Tenant) {
 	a.EnsureCapacity(4)
 	a.PutStr(AttrServiceName, vendor)

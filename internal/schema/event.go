@@ -47,7 +47,7 @@ type Tenant struct {
 	Name string
 }
 
-// Mapping is one row of a vendor's mapping table (schema.md 6.8): what a vendor
+// Mapping is one row of a vendor's mapping table (docs/schema.md#vendor-mappings): what a vendor
 // event type means in the schema. Sources keep these tables as data.
 type Mapping struct {
 	Action  Action
@@ -194,7 +194,7 @@ func (e *Event) Body() string {
 // attribute map of a batch's first record is allocated once (Builder.Append).
 const attrCapacity = 56
 
-// WriteTo writes the event into lr following schema.md 6.2–6.6. vendor is the
+// WriteTo writes the event into lr following docs/schema.md#the-log-record and D1. vendor is the
 // product slug (event.provider); p decides severity.
 func (e *Event) WriteTo(lr plog.LogRecord, vendor string, p *Policy) {
 	if p == nil {
@@ -274,7 +274,7 @@ func (e *Event) WriteTo(lr plog.LogRecord, vendor string, p *Policy) {
 	}
 }
 
-// putRelatedUsers lists every identity of the record once (decision 6.10.1).
+// putRelatedUsers lists every identity of the record once (docs/schema.md#d1-actor-and-target).
 func (e *Event) putRelatedUsers(a pcommon.Map) {
 	var buf [12]string
 	related := buf[:0]
@@ -321,7 +321,7 @@ func identityKeys(prefix string) IdentityKeys {
 	return IdentityKeys{prefix + ".id", prefix + ".email", prefix + ".name", prefix + ".full_name", prefix + ".roles"}
 }
 
-// The identity roles of schema.md 6.3 and 6.6.
+// The identity roles of docs/schema.md#record-attributes and docs/schema.md#d1-actor-and-target.
 var (
 	ActorKeys     = identityKeys("user")
 	TargetKeys    = identityKeys("user.target")

@@ -5,7 +5,7 @@ package schema // import "github.com/authtrail/authtrail/internal/schema"
 
 import "strings"
 
-// Resource attribute keys (schema.md 6.3, 6.7).
+// Resource attribute keys (docs/schema.md#resource-attributes, docs/schema.md#d17-tenant-on-the-resource).
 const (
 	AttrServiceName      = "service.name"
 	AttrServiceNamespace = "service.namespace"

@@ -22,7 +22,7 @@ type OCSF struct {
 	Class        int64
 	Activity     int64
 	ActivityName string // set when Activity is 99 (Other)
-	// Class19 and Activity19 are the OCSF 1.9 ids where schema.md 6.8 gives them;
+	// Class19 and Activity19 are the OCSF 1.9 ids where docs/schema.md#vendor-mappings gives them;
 	// zero means "same as 1.8".
 	Class19    int64
 	Activity19 int64

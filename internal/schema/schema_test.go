@@ -13,7 +13,7 @@ import (
 )
 
 func TestVocabularyIsSection64(t *testing.T) {
-	require.Len(t, Actions(), 53, "schema.md 6.4 lists 53 actions")
+	require.Len(t, Actions(), 53, "the vocabulary has 53 actions (docs/schema.md#actions)")
 	for _, a := range Actions() {
 		spec, _ := Spec(a)
 		assert.Regexp(t, `^[a-z_]+\.[a-z_]+$`, string(a), "actions are <object>.<verb>")
@@ -141,7 +141,7 @@ func TestFailureAndUnmapped(t *testing.T) {
 }
 
 // A blank vendor summary (the fuzzer sent " ") must not become a blank body
-// (schema.md 5.5: the body is a non-empty string).
+// (docs/schema.md#d15-body-and-nothing-lost: the body is a non-empty string).
 func TestBlankSummaryIsNoSummary(t *testing.T) {
 	for _, summary := range []string{" ", "\t\n", "\u00a0"} {
 		e := Event{Code: "x", Summary: summary, Actor: Identity{Name: "peter"}}

@@ -47,7 +47,7 @@ type SeverityMapping [SeverityCritical + 1]struct {
 	Text   string
 }
 
-// DefaultSeverityMapping is schema.md 6.5 (decision 6.10.5).
+// DefaultSeverityMapping is docs/schema.md#severity (docs/schema.md#d5-severity).
 var DefaultSeverityMapping = SeverityMapping{
 	SeverityInformational: {plog.SeverityNumberInfo, "INFO"},
 	SeverityLow:           {plog.SeverityNumberInfo2, "INFO2"},
@@ -78,7 +78,7 @@ var DefaultPolicy = &Policy{
 // credentialIdentifiers are identifier kinds whose update or removal is medium.
 var credentialIdentifiers = map[string]bool{"email": true, "phone": true}
 
-// baseSeverity resolves the conditional rows of schema.md 6.5.
+// baseSeverity resolves the conditional rows of docs/schema.md#severity.
 func (p *Policy) baseSeverity(e *Event) Severity {
 	if s, ok := p.Overrides[e.Action]; ok {
 		return s
@@ -132,7 +132,7 @@ var automationSensitive = map[Action]bool{
 }
 
 // SeverityOf computes the security severity of e: the base severity, then the
-// modifiers of schema.md 6.5 in order, capped at high unless already critical.
+// modifiers of docs/schema.md#severity in order, capped at high unless already critical.
 func (p *Policy) SeverityOf(e *Event) Severity {
 	base := p.baseSeverity(e)
 	s := base

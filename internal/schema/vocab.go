@@ -12,7 +12,7 @@ const (
 	OutcomeUnknown Outcome = "unknown"
 )
 
-// The action vocabulary of schema.md 6.4, plus ActionUnmapped for vendor event
+// The action vocabulary of docs/schema.md#actions, plus ActionUnmapped for vendor event
 // types authtrail does not know yet (they pass through with event.code set).
 const (
 	ActionLogin                     Action = "authentication.login"
@@ -98,7 +98,7 @@ var (
 )
 
 // ActionSpec is what the schema fixes for every action: its ECS categorization,
-// its base security severity (schema.md 6.5, before modifiers) and the noun
+// its base security severity (docs/schema.md#severity, before modifiers) and the noun
 // phrase used in record bodies.
 type ActionSpec struct {
 	Category []string
@@ -187,7 +187,7 @@ func Actions() []Action {
 }
 
 // IsAuthentication reports whether the action belongs to the authentication
-// family, whose events carry only the authenticating user (schema.md 6.6 rule 2).
+// family, whose events carry only the authenticating user (docs/schema.md#d1-actor-and-target).
 func (a Action) IsAuthentication() bool {
 	for _, c := range actions[a].Category {
 		if c == "authentication" || c == "session" {

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Asgardeo webhook payloads as in "Webhook events and payloads" (seed 002): a
+// Asgardeo webhook payloads as in "Webhook events and payloads" (Asgardeo docs; samples in testdata/asgardeo): a
 // Security Event Token-like envelope whose "events" object is keyed by the
 // event-type URI. iat is epoch milliseconds.
 const asgardeoEventBase = "https://schemas.identity.wso2.org/events/"

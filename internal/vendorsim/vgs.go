@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// VGS notification, as in "Monitoring User Actions Programmatically" (seed 000).
+// VGS notification, as in "Monitoring User Actions Programmatically" (VGS docs; samples in testdata/vgs).
 type vgsNotification struct {
 	Description   string      `json:"description"`
 	Details       vgsDetails  `json:"details"`

@@ -13,7 +13,7 @@ import (
 	"github.com/authtrail/authtrail/internal/sources/registry"
 )
 
-// PII modes (decision 6.10.11).
+// PII modes (docs/schema.md#d11-pii-modes).
 const (
 	PIIKeep = "keep"
 	PIIHash = "hash"
@@ -48,7 +48,7 @@ type Config struct {
 	OCSFVersion string `mapstructure:"ocsf_version"`
 }
 
-// SeverityConfig overrides the security severity policy of schema.md 6.5.
+// SeverityConfig overrides the security severity policy of docs/schema.md#severity.
 type SeverityConfig struct {
 	// Overrides sets the severity of an action (e.g. authentication.login: low).
 	Overrides map[string]string `mapstructure:"overrides"`

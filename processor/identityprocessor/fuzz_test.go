@@ -98,7 +98,7 @@ func FuzzNormalize(f *testing.F) {
 					t.Fatalf("event name %q does not follow event.action %q", got.EventName(), action.Str())
 				}
 				switch body := got.Body(); body.Type() {
-				case pcommon.ValueTypeStr: // otel and ecs: a sentence (schema.md 5.5)
+				case pcommon.ValueTypeStr: // otel and ecs: a sentence (docs/schema.md#d15-body-and-nothing-lost)
 					if strings.TrimSpace(body.Str()) == "" {
 						t.Fatal("a normalized record has a blank body")
 					}

@@ -20,7 +20,7 @@ var (
 )
 
 // toOCSF replaces the body of a record that has OCSF ids with the complete OCSF
-// event (schema.md 6.6 rule 7: user.* → actor.user, user.target.* → user,
+// event (docs/schema.md#d1-actor-and-target: user.* → actor.user, user.target.* → user,
 // user.effective.* → user with account_switch_type_id 2). Records without a
 // class keep their body.
 func toOCSF(lr plog.LogRecord, res pcommon.Resource, version string) {

@@ -17,7 +17,7 @@ import (
 	"github.com/authtrail/authtrail/internal/schema"
 )
 
-// scrubber applies pii: hash or drop (decision 6.10.11) to a record.
+// scrubber applies pii: hash or drop (docs/schema.md#d11-pii-modes) to a record.
 type scrubber struct {
 	mode string
 	macs sync.Pool // HMAC-SHA256 keyed with the salt; Reset between uses

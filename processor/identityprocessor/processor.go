@@ -286,7 +286,7 @@ func (p *identityProcessor) roleChangeSeverity(f *fields, current schema.Severit
 	return schema.SeverityMedium
 }
 
-// ecsCopies are the ECS fields Elastic Security rules match on (decision 6.10.14).
+// ecsCopies are the ECS fields Elastic Security rules match on (docs/schema.md#d14-ecs-profile).
 var ecsCopies = [...]struct {
 	from fieldIndex
 	to   string

@@ -2,7 +2,7 @@
 
 // Package e2e runs the built otelcol-authtrail against authtrail-sim: signed
 // vendor webhooks in, OTLP/HTTP out to a capture server in this test, and every
-// seed event checked field by field against its golden record. `make e2e` builds
+// sample event checked field by field against its golden record. `make e2e` builds
 // both binaries and passes their paths in AUTHTRAIL_OTELCOL and AUTHTRAIL_SIM.
 package e2e
 

@@ -56,7 +56,7 @@ service:
 var attrName = regexp.MustCompile(`^[a-z0-9_.]+$`)
 
 // TestBackendShape: records of all five vendors, sent over OTLP/HTTP as the
-// Loki, Elasticsearch and Splunk HEC paths receive them, follow schema.md 5.5:
+// Loki, Elasticsearch and Splunk HEC paths receive them, follow docs/schema.md#d16-flat-attributes:
 // a non-empty string body, event.action, flat scalar-or-string-array attributes
 // with [a-z0-9_.] names of which none is also a prefix, the source's identity on
 // the resource, the client IP on the record, and the vendor time.

@@ -1,4 +1,4 @@
-// Package asgardeo decodes Asgardeo (WSO2) WebSub webhook payloads (seed 002) and
+// Package asgardeo decodes Asgardeo (WSO2) WebSub webhook payloads (docs/schema.md#asgardeo) and
 // maps each of their events to the authtrail schema. Pure functions, no I/O.
 //
 // A payload is a Security Event Token-like envelope: iss, jti (event id), iat
@@ -113,7 +113,7 @@ func lookup(name, action, initiator string) (schema.Mapping, bool) {
 	return m, ok
 }
 
-// mapEvent fills e from one event's data following schema.md 6.6 and 6.8.
+// mapEvent fills e from one event's data following docs/schema.md#d1-actor-and-target and docs/schema.md#asgardeo.
 func mapEvent(e *schema.Event, name string, data vjson.Node) {
 	action, initiator := data.Str("action"), data.Str("initiatorType")
 	m, ok := lookup(name, action, initiator)
@@ -182,7 +182,7 @@ func mapEvent(e *schema.Event, name string, data vjson.Node) {
 	if e.Action == schema.ActionUserUpdate {
 		e.Changes = changes(data.Get("user"))
 		if e.Changes.Email != "" {
-			// A changed email address is an account-takeover signal (schema.md 6.8).
+			// A changed email address is an account-takeover signal (docs/schema.md#asgardeo).
 			e.Severity = schema.SeverityMedium
 		}
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/authtrail/authtrail/internal/sources/sourcetest"
 )
 
-// want is schema.md 6.8's Asgardeo table for the seed payloads, written out
+// want is the Asgardeo table of docs/schema.md#asgardeo for the samples, written out
 // independently of mapping.go: action, outcome, class/activity, severity, and
 // where the affected user lands (actor for authentication, target for IAM).
 var want = map[string]struct {
@@ -182,7 +182,7 @@ func TestSessionRevokedSeveral(t *testing.T) {
 	m := decodeOne(t, prefix+`session/event-type/sessionRevoked":{"user":{"id":"u1"},
 		"sessions":[{"id":"s1","loginTime":1},{"id":"s2","loginTime":2}]}}}`)
 	assert.Equal(t, []any{"s1", "s2"}, m[schema.AttrSessionIDs])
-	assert.NotContains(t, m, schema.AttrSessionID, "several sessions: session.id unset (decision 6.10.3)")
+	assert.NotContains(t, m, schema.AttrSessionID, "several sessions: session.id unset (docs/schema.md#d3-one-record-per-event)")
 	one := decodeOne(t, prefix+`session/event-type/sessionRevoked":{"user":{"id":"u1"},"sessions":[{"id":"s1"}]}}}`)
 	assert.Equal(t, "s1", one[schema.AttrSessionID])
 }

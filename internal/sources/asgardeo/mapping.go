@@ -2,7 +2,7 @@ package asgardeo // import "github.com/authtrail/authtrail/internal/sources/asga
 
 import "github.com/authtrail/authtrail/internal/schema"
 
-// mappings is the Asgardeo table of schema.md 6.8, keyed by the last segment of
+// mappings is the Asgardeo table of docs/schema.md#asgardeo, keyed by the last segment of
 // the event-type URI. Rows that depend on the payload's "action" and
 // "initiatorType" use the keys "<event>/<action>" and "<event>/<action>/<initiator>";
 // lookup tries the most specific key first.

@@ -1,4 +1,4 @@
-// Package authgear decodes Authgear audit-log entries (seed 003) and maps them to
+// Package authgear decodes Authgear audit-log entries (docs/schema.md#authgear) and maps them to
 // the authtrail schema: pages of the Admin API's auditLogs GraphQL query, and
 // single events as Authgear's non-blocking webhooks deliver them. Pure
 // functions, no I/O.
@@ -196,7 +196,7 @@ func activityType(eventType string) string {
 }
 
 // mapEvent fills e from the event data (and the node's activity type, when
-// polled) following schema.md 6.6 and 6.8, and returns the event's tenant.
+// polled) following docs/schema.md#d1-actor-and-target and docs/schema.md#authgear, and returns the event's tenant.
 func mapEvent(e *schema.Event, code string, data vjson.Node, project string) (schema.Tenant, error) {
 	if data.Kind() != vjson.KindObject {
 		if code == "" {

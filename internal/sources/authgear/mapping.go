@@ -2,7 +2,7 @@ package authgear // import "github.com/authtrail/authtrail/internal/sources/auth
 
 import "github.com/authtrail/authtrail/internal/schema"
 
-// mappings is the Authgear table of schema.md 6.8, keyed by activityType.
+// mappings is the Authgear table of docs/schema.md#authgear, keyed by activityType.
 var mappings = map[string]schema.Mapping{
 	"AUTHENTICATION_IDENTITY_ANONYMOUS_FAILED":      loginFailed("anonymous", schema.FactorPrimary, ""),
 	"AUTHENTICATION_IDENTITY_BIOMETRIC_FAILED":      loginFailed("biometric", schema.FactorPrimary, ""),
@@ -47,7 +47,7 @@ var mappings = map[string]schema.Mapping{
 	"USER_SIGNED_OUT":         {Action: schema.ActionLogout, OCSF: ocsf(schema.OCSFAuthentication, 2, "", 0)},
 	"WHATSAPP_OTP_VERIFIED": {Action: schema.ActionVerify, AuthMethod: "otp_whatsapp",
 		OCSF: ocsf(schema.OCSFAuthentication, 99, "OTP Verify", 0)},
-	// No OCSF class fits an SMS delivery (decision 6.10.7).
+	// No OCSF class fits an SMS delivery (docs/schema.md#d7-tokens-and-sms-in-ocsf).
 	"SMS_SENT":   {Action: schema.ActionNotificationSMSSend},
 	"EMAIL_SENT": {Action: schema.ActionNotificationEmailSend, OCSF: ocsf(schema.OCSFEmailActivity, 1, "", 0)},
 }

@@ -1,4 +1,4 @@
-// Package fillout maps Fillout audit-log entries (seed 001) to the authtrail
+// Package fillout maps Fillout audit-log entries (docs/schema.md#fillout) to the authtrail
 // schema. Pure functions, no I/O.
 //
 // Fillout shows its audit log in its app only: it publishes no API, webhook or
@@ -140,7 +140,7 @@ func target(payload vjson.Node) schema.Identity {
 	return id
 }
 
-// mapEvent fills e following schema.md 6.6 and the payload-dependent rows of 6.8.
+// mapEvent fills e following docs/schema.md#d1-actor-and-target and the payload-dependent rows of docs/schema.md#fillout.
 func mapEvent(e *schema.Event, root, payload vjson.Node) {
 	e.Actor = actor(root.Get("actor"))
 	e.ActorType = schema.ActorUnknown

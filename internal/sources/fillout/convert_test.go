@@ -11,7 +11,7 @@ import (
 	"github.com/authtrail/authtrail/internal/sources/sourcetest"
 )
 
-// want is schema.md 6.8's Fillout table: action, outcome, severity, OCSF class/activity.
+// want is the Fillout table of docs/schema.md#fillout: action, outcome, severity, OCSF class/activity.
 var want = map[string]struct {
 	action, outcome, severity string
 	class, activity           int64

@@ -2,7 +2,7 @@ package fillout // import "github.com/authtrail/authtrail/internal/sources/fillo
 
 import "github.com/authtrail/authtrail/internal/schema"
 
-// mappings is the Fillout table of schema.md 6.8, keyed by event type. Rows whose
+// mappings is the Fillout table of docs/schema.md#fillout, keyed by event type. Rows whose
 // OCSF activity depends on the payload are resolved in convert.go.
 var mappings = map[string]schema.Mapping{
 	"auth.login.success": {Action: schema.ActionLogin, OCSF: authn(1)},

@@ -1,11 +1,11 @@
-// Package googleworkspace maps Google Workspace Reports API activities (seed 004,
+// Package googleworkspace maps Google Workspace Reports API activities (docs/schema.md#google-workspace,
 // the user_accounts and login applications) to the authtrail schema. Pure
 // functions, no I/O: Convert takes the pages the official client
 // (google.golang.org/api/admin/reports/v1) returns; DecodeJSON takes the same
 // activities as JSON, for records that reached the pipeline another way.
 //
 // One activity can hold several events: each becomes its own record
-// (decision 6.10.3).
+// (docs/schema.md#d3-one-record-per-event).
 package googleworkspace // import "github.com/authtrail/authtrail/internal/sources/googleworkspace"
 
 import (
@@ -134,7 +134,7 @@ func convertActivity(b *schema.Builder, a *reports.Activity, includeOriginal boo
 	return nil
 }
 
-// mapEvent applies schema.md 6.6 to one event: authentication events carry the
+// mapEvent applies docs/schema.md#d1-actor-and-target to one event: authentication events carry the
 // signing-in user; user_accounts changes are self-service (actor = target);
 // account_disabled_* name the affected user.
 func mapEvent(e *schema.Event, actor schema.Identity, params map[string]*reports.ActivityEventsParameters) {

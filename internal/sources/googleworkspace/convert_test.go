@@ -14,7 +14,7 @@ import (
 
 const testdataDir = "google_workspace"
 
-// want is schema.md 6.8's Google table plus the login rows: action, outcome,
+// want is the table of docs/schema.md#google-workspace plus the login rows: action, outcome,
 // severity, ECS type, OCSF class/activity.
 var want = map[string]struct {
 	action, outcome, severity, typ string
@@ -65,7 +65,7 @@ func TestUserAccountsAreSelfService(t *testing.T) {
 	a := sourcetest.Records(got["2sv_disable"])[0].Attributes().AsRaw()
 	assert.Equal(t, "105250506097979753968", a["user.id"])
 	assert.Equal(t, "liz@example.com", a["user.email"])
-	assert.Equal(t, a["user.id"], a["user.target.id"], "actor = target (schema.md 6.6)")
+	assert.Equal(t, a["user.id"], a["user.target.id"], "actor = target (docs/schema.md#d1-actor-and-target)")
 	assert.Equal(t, "google_workspace.user_accounts", a["event.dataset"])
 	assert.Equal(t, "2sv_change", a["google_workspace.event.type"])
 	assert.Equal(t, "USER", a["google_workspace.actor.caller_type"])

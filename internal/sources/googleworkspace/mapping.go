@@ -2,11 +2,11 @@ package googleworkspace // import "github.com/authtrail/authtrail/internal/sourc
 
 import "github.com/authtrail/authtrail/internal/schema"
 
-// mappings is the Google Workspace table of schema.md 6.8 (user_accounts) and its
+// mappings is the Google Workspace table of docs/schema.md#google-workspace (user_accounts) and its
 // extension to the login application, keyed by event name. The nine
 // user_accounts names also appear in the login application with the same meaning.
 var mappings = map[string]schema.Mapping{
-	// user_accounts (seed 004): users changing their own account.
+	// user_accounts: users changing their own account.
 	"2sv_disable":             {Action: schema.ActionMFADisable, OCSF: ocsf19(11, 13)},
 	"2sv_enroll":              {Action: schema.ActionMFAEnable, OCSF: ocsf19(10, 12)},
 	"password_edit":           {Action: schema.ActionPasswordChange, OCSF: ocsf19(3, 8)},
@@ -95,7 +95,7 @@ var loginMethods = map[string]string{
 	"email":                   "otp_email",
 }
 
-// messages are Google's Admin console message formats (seed 004), used as the
+// messages are Google's Admin console message formats (as the Reports API documents them), used as the
 // record body; {actor} and {<parameter>} are filled in.
 var messages = map[string]string{
 	"2sv_disable":                    "{actor} has disabled 2-step verification",

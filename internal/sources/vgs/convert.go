@@ -1,7 +1,7 @@
-// Package vgs decodes VGS webhook notifications (seed 000) and maps them to the
+// Package vgs decodes VGS webhook notifications (docs/schema.md#vgs) and maps them to the
 // authtrail schema. Pure functions, no I/O.
 //
-// The seed's samples carry copy errors in their human text (a "password updated"
+// VGS's published samples carry copy errors in their human text (a "password updated"
 // heading over a permissions event, an MFA-disabled sample whose summary says
 // "enabled MFA"): the mapping trusts the "event" field only.
 package vgs // import "github.com/authtrail/authtrail/internal/sources/vgs"
@@ -70,7 +70,7 @@ func Write(b *schema.Builder, root vjson.Node, original string) error {
 	if email := root.Str("producer", "user_email"); email != "" {
 		e.Actor = schema.Identity{Email: email, Name: email}
 	}
-	// Authentication events carry only the authenticating user (schema.md 6.6).
+	// Authentication events carry only the authenticating user (docs/schema.md#d1-actor-and-target).
 	if email := root.Str("details", "user_email"); email != "" && !e.Action.IsAuthentication() {
 		e.Target = schema.Identity{Email: email, Name: email}
 	}

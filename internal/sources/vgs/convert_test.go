@@ -12,7 +12,7 @@ import (
 	"github.com/authtrail/authtrail/internal/sources/sourcetest"
 )
 
-// want is schema.md 6.8's VGS table, written out independently of mapping.go.
+// want is the VGS table of docs/schema.md#vgs, written out independently of mapping.go.
 var want = map[string]struct {
 	action, category, typ, severity, target string
 	class, activity                         int64

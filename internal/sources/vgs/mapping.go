@@ -2,7 +2,7 @@ package vgs // import "github.com/authtrail/authtrail/internal/sources/vgs"
 
 import "github.com/authtrail/authtrail/internal/schema"
 
-// mappings is the VGS table of schema.md 6.8, keyed by the notification "event".
+// mappings is the VGS table of docs/schema.md#vgs, keyed by the notification "event".
 var mappings = map[string]schema.Mapping{
 	"user.logged_in": {
 		Action: schema.ActionLogin,

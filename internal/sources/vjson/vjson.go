@@ -1,6 +1,6 @@
 // Package vjson reads vendor JSON for the sources: pooled parsing, typed field
 // access, and flattening of the fields a mapping does not consume under the
-// vendor's attribute namespace (decision 6.10.15). It knows no vendor.
+// vendor's attribute namespace (docs/schema.md#d15-body-and-nothing-lost). It knows no vendor.
 package vjson // import "github.com/authtrail/authtrail/internal/sources/vjson"
 
 import (
@@ -307,7 +307,7 @@ func joinKey[K string | []byte](prefix string, key K) string {
 // SnakeCase turns a vendor key such as "orgHandle" or "user-store" into
 // "org_handle"/"user_store". Every character outside [a-z0-9_] becomes "_", so
 // attribute names stay queryable the same way in Loki, Elasticsearch and Splunk
-// (schema.md 5.5); "https://authgear.com/claims/x" becomes "https___authgear_com_claims_x".
+// (docs/schema.md#d16-flat-attributes); "https://authgear.com/claims/x" becomes "https___authgear_com_claims_x".
 func SnakeCase(s string) string {
 	out := make([]byte, 0, len(s)+4)
 	for i := 0; i < len(s); i++ {
