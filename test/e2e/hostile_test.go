@@ -216,9 +216,9 @@ func holdSlow(addr, start string, stop <-chan struct{}, wg *sync.WaitGroup) bool
 }
 
 func TestHostileInputAtDefaultConfig(t *testing.T) {
-	otelcol := binary(t, "AUTHTRAIL_OTELCOL")
+	otelcol, sim := binary(t, "AUTHTRAIL_OTELCOL"), binary(t, "AUTHTRAIL_SIM")
 	capt := newCapture(t)
-	col := startCollector(t, otelcol, capt.srv.URL)
+	col := startCollector(t, otelcol, sim, capt.srv.URL)
 	pid := col.cmd.Process.Pid
 	time.Sleep(time.Second)
 	baseRSS, baseFDs := rssBytes(t, pid), fdCount(pid)
