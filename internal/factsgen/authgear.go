@@ -20,7 +20,7 @@ var (
 
 const activityTypesNote = "values in authgear-activity-types.txt"
 
-func writeAuthgear(sdlPath, date, path string) error {
+func writeAuthgear(sdlPath, commit, path string) error {
 	sdl, err := os.ReadFile(sdlPath)
 	if err != nil {
 		return err
@@ -34,7 +34,7 @@ func writeAuthgear(sdlPath, date, path string) error {
 		return fmt.Errorf("%s: Query has no auditLogs field", sdlPath)
 	}
 	out := facts.Authgear{
-		Source:    "Authgear Admin API GraphQL schema, github.com/authgear/authgear-server portal/src/graphql/adminapi/schema.graphql at the commit of " + date,
+		Source:    "Authgear Admin API GraphQL schema, github.com/authgear/authgear-server portal/src/graphql/adminapi/schema.graphql at commit " + commit,
 		Generator: "go run ./internal/factsgen -authgear <schema.graphql> -out testdata/facts",
 		Query:     map[string]facts.Field{"auditLogs": {Args: map[string]string{}, Type: field.Type.String()}},
 		Types:     map[string]facts.Type{},

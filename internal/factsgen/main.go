@@ -22,7 +22,7 @@ func main() {
 	ocsfDir := flag.String("ocsf", "", "OCSF 1.8.0 schema directory")
 	ocsfClasses := flag.String("ocsf-classes", "4009", "comma-separated class uids to include besides the IAM and Application Activity categories")
 	authgearSDL := flag.String("authgear", "", "Authgear Admin API schema (SDL)")
-	authgearDate := flag.String("authgear-date", "2026-08-21", "date of the authgear-server commit the SDL comes from")
+	authgearCommit := flag.String("authgear-commit", "fa7a7d551dda (2026-08-21)", "the authgear-server commit the SDL comes from")
 	out := flag.String("out", "testdata/facts", "directory the facts files are written to")
 	flag.Parse()
 	if *ocsfDir == "" && *authgearSDL == "" {
@@ -34,7 +34,7 @@ func main() {
 		must(writeOCSF(*ocsfDir, *ocsfClasses, filepath.Join(*out, "ocsf-1.8.0.json")))
 	}
 	if *authgearSDL != "" {
-		must(writeAuthgear(*authgearSDL, *authgearDate, filepath.Join(*out, "authgear-auditlogs.json")))
+		must(writeAuthgear(*authgearSDL, *authgearCommit, filepath.Join(*out, "authgear-auditlogs.json")))
 	}
 }
 

@@ -75,10 +75,10 @@ type AuditLogConnection { edges: [AuditLogEdge] pageInfo: PageInfo! }
 type Query { auditLogs(first: Int, after: String, activityTypes: [AuditLogActivityType!], sortDirection: SortDirection): AuditLogConnection }
 `})
 	out := filepath.Join(t.TempDir(), "authgear.json")
-	require.NoError(t, writeAuthgear(filepath.Join(dir, "schema.graphql"), "2026-08-21", out))
+	require.NoError(t, writeAuthgear(filepath.Join(dir, "schema.graphql"), "fa7a7d551dda (2026-08-21)", out))
 	var got facts.Authgear
 	require.NoError(t, facts.Read(out, &got))
-	assert.Contains(t, got.Source, "2026-08-21")
+	assert.Contains(t, got.Source, "at commit fa7a7d551dda (2026-08-21)")
 	assert.Equal(t, facts.Field{Type: "AuditLogConnection", Args: map[string]string{
 		"first": "Int", "after": "String", "activityTypes": "[AuditLogActivityType!]", "sortDirection": "SortDirection",
 	}}, got.Query["auditLogs"])
