@@ -5,7 +5,8 @@
 //
 // -ocsf is a checkout of the OCSF schema at tag 1.8.0 (categories.json,
 // events/…); -authgear is the Admin API SDL of authgear-server
-// (portal/src/graphql/adminapi/schema.graphql). Either may be left out. The
+// (portal/src/graphql/adminapi/schema.graphql), from which it writes the
+// auditLogs facts and the AuditLogActivityType list. Either may be left out. The
 // schemas themselves stay outside the repository; make test reads only the
 // facts. It lives in the root module because it parses GraphQL with the
 // parser the tests already use.

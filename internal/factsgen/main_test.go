@@ -66,7 +66,7 @@ func TestAuthgearFacts(t *testing.T) {
 scalar DateTime
 scalar AuditLogData
 enum SortDirection { ASC DESC }
-enum AuditLogActivityType { USER_CREATED }
+enum AuditLogActivityType { USER_DELETED USER_CREATED }
 type User { id: ID! }
 type AuditLog { id: ID! activityType: AuditLogActivityType! createdAt: DateTime! data: AuditLogData user: User }
 type AuditLogEdge { cursor: String! node: AuditLog }
@@ -87,4 +87,14 @@ type Query { auditLogs(first: Int, after: String, activityTypes: [AuditLogActivi
 	assert.Equal(t, []string{"ASC", "DESC"}, got.Types["SortDirection"].Values)
 	assert.Equal(t, facts.Type{Kind: "ENUM", Note: activityTypesNote}, got.Types["AuditLogActivityType"], "the values are not listed here")
 	assert.Equal(t, facts.Type{Kind: "OBJECT"}, got.Types["User"], "not selected into: kind only")
+
+	types := filepath.Join(filepath.Dir(out), facts.AuthgearActivityTypesFile)
+	raw, err := os.ReadFile(types)
+	require.NoError(t, err)
+	assert.Equal(t, "# The AuditLogActivityType values of Authgear's Admin API schema at authgear-server commit fa7a7d551dda (2026-08-21), one a line, sorted.\nUSER_CREATED\nUSER_DELETED\n", string(raw))
+	require.NoError(t, os.WriteFile(types, []byte("# our header\n# kept\nOLD_VALUE\n"), 0o644))
+	require.NoError(t, writeAuthgear(filepath.Join(dir, "schema.graphql"), "fa7a7d551dda (2026-08-21)", out))
+	raw, err = os.ReadFile(types)
+	require.NoError(t, err)
+	assert.Equal(t, "# our header\n# kept\nUSER_CREATED\nUSER_DELETED\n", string(raw), "the header stays, the values are rewritten")
 }
