@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/valyala/fastjson"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -26,15 +27,23 @@ import (
 // Text holding JSON (event.original, a JSON body) is scrubbed field by field.
 type scrubber struct {
 	mode    string
-	macs    sync.Pool // HMAC-SHA256 keyed with the salt; Reset between uses
+	macs    sync.Pool // *macState; Reset between uses
 	parsers fastjson.ParserPool
 	arenas  fastjson.ArenaPool
+}
+
+// macState is an HMAC-SHA256 keyed with the salt, with room for its input
+// and sum, so that a hash allocates only its text.
+type macState struct {
+	mac hash.Hash
+	in  []byte
+	sum [sha256.Size]byte
 }
 
 func newScrubber(mode, salt string) *scrubber {
 	s := &scrubber{mode: mode}
 	key := []byte(salt)
-	s.macs.New = func() any { return hmac.New(sha256.New, key) }
+	s.macs.New = func() any { return &macState{mac: hmac.New(sha256.New, key)} }
 	return s
 }
 
@@ -52,12 +61,35 @@ var identityRoles = [...]struct {
 const redacted = "[redacted]"
 
 func (s *scrubber) hash(v string) string {
-	m := s.macs.Get().(hash.Hash)
-	defer s.macs.Put(m)
-	m.Reset()
-	m.Write([]byte(strings.ToLower(v)))
-	var sum [sha256.Size]byte
-	return hex.EncodeToString(m.Sum(sum[:0])[:16])
+	m := s.macs.Get().(*macState)
+	m.in = appendLower(m.in[:0], v)
+	m.mac.Reset()
+	m.mac.Write(m.in)
+	var text [32]byte
+	hex.Encode(text[:], m.mac.Sum(m.sum[:0])[:16])
+	if cap(m.in) > 1<<10 {
+		m.in = nil // no pooled buffer keeps a long value
+	}
+	s.macs.Put(m)
+	return string(text[:])
+}
+
+// appendLower appends strings.ToLower(v) to dst, without a copy of v for
+// ASCII text.
+func appendLower(dst []byte, v string) []byte {
+	for i := 0; i < len(v); i++ {
+		if v[i] >= utf8.RuneSelf {
+			return append(dst, strings.ToLower(v)...)
+		}
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
 }
 
 // replacement is what a personal value becomes.

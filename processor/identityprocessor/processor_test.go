@@ -2,6 +2,9 @@ package identityprocessor
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -363,5 +366,15 @@ func TestConfig(t *testing.T) {
 		err := confmap.Validate(load(name))
 		require.Error(t, err, name)
 		assert.Contains(t, err.Error(), msg, name)
+	}
+}
+
+// The hash lower-cases as strings.ToLower does, non-ASCII letters too.
+func TestPIIHashLowerCasesUnicode(t *testing.T) {
+	s := newScrubber(PIIHash, "pepper")
+	for _, v := range []string{"Ärger@Example.com", "ÉLODIE", "İstanbul", "bob@example.com", ""} {
+		mac := hmac.New(sha256.New, []byte("pepper"))
+		mac.Write([]byte(strings.ToLower(v)))
+		assert.Equal(t, hex.EncodeToString(mac.Sum(nil)[:16]), s.hash(v), v)
 	}
 }
