@@ -92,21 +92,40 @@ func appendLower(dst []byte, v string) []byte {
 	return dst
 }
 
-// replacement is what a personal value becomes.
-func (s *scrubber) replacement(v string) string {
-	if s.mode == PIIHash {
-		return s.hash(v)
-	}
-	return redacted
+// scrubState is what the scrub of a batch keeps from one record to the
+// next: the last hashes computed, since the same people recur in a batch,
+// and the buffers of the known personal values.
+type scrubState struct {
+	hashes [16]struct{ value, hash string }
+	next   int // the entry of hashes written next
+	values []string
+	repl   []string
 }
 
-// scrub applies the mode to a record, whether or not the processor decoded it.
-func (s *scrubber) scrub(lr plog.LogRecord) {
+// replacement is what a personal value becomes.
+func (s *scrubber) replacement(v string, st *scrubState) string {
+	if s.mode != PIIHash {
+		return redacted
+	}
+	for _, e := range st.hashes {
+		if e.hash != "" && e.value == v {
+			return e.hash
+		}
+	}
+	h := s.hash(v)
+	st.hashes[st.next].value, st.hashes[st.next].hash = v, h
+	st.next = (st.next + 1) % len(st.hashes)
+	return h
+}
+
+// scrub applies the mode to a record, whether or not the processor decoded
+// it. st is the batch's state, shared by the records of one batch only.
+func (s *scrubber) scrub(lr plog.LogRecord, st *scrubState) {
 	if s.mode == PIIKeep {
 		return
 	}
 	a := lr.Attributes()
-	known := personal{s: s}
+	known := personal{s: s, st: st, values: st.values[:0], repl: st.repl[:0]}
 	s.scrubIdentities(a, &known)
 	s.scrubIPs(a)
 	if v, ok := a.Get(schema.AttrRelatedUser); ok && v.Type() != pcommon.ValueTypeSlice {
@@ -120,6 +139,7 @@ func (s *scrubber) scrub(lr plog.LogRecord) {
 	s.scrubRelatedUsers(a, &known)
 	known.walkAttributes(a, scrubPass, &classes)
 	known.walkValue(lr.Body(), "", scrubPass)
+	st.values, st.repl = known.values, known.repl // grown buffers serve the next record
 }
 
 // scrubIdentities hashes (hash) the schema's identity roles and removes their
@@ -393,6 +413,7 @@ func (p *personal) whole(v pcommon.Value, ps pass) {
 // replacement is computed once per record.
 type personal struct {
 	s      *scrubber
+	st     *scrubState
 	values []string
 	repl   []string // "" until computed
 }
@@ -416,12 +437,12 @@ func (p *personal) replacementOf(v string) string {
 	if i := slices.Index(p.values, v); i >= 0 {
 		return p.replacementAt(i)
 	}
-	return p.s.replacement(v)
+	return p.s.replacement(v, p.st)
 }
 
 func (p *personal) replacementAt(i int) string {
 	if p.repl[i] == "" {
-		p.repl[i] = p.s.replacement(p.values[i])
+		p.repl[i] = p.s.replacement(p.values[i], p.st)
 	}
 	return p.repl[i]
 }

@@ -90,6 +90,7 @@ func (p *identityProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog
 	var counts recordCounts
 	var malformed malformedCounts
 	decoded := batchBuilders{scope: p.scope}
+	var pii scrubState
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		res := rls.At(i).Resource()
@@ -101,12 +102,12 @@ func (p *identityProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog
 				malformed.add(f.malformed)
 				if f.has(fieldAction) {
 					counts.add(f.str(fieldProvider), f.str(fieldAction), resultAlreadyNormalized)
-					p.applyPolicy(lr, res, &f)
+					p.applyPolicy(lr, res, &f, &pii)
 					return false
 				}
 				if vendor, ok := p.normalize(lr, res, &decoded); !ok {
 					counts.add(vendor, "", resultPassedThrough)
-					p.pii.scrub(lr) // what could not be decoded hides its personal data too
+					p.pii.scrub(lr, &pii) // what could not be decoded hides its personal data too
 					return false
 				}
 				return true
@@ -129,7 +130,7 @@ func (p *identityProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog
 			for k := 0; k < lrs.Len(); k++ {
 				f := readFields(lrs.At(k).Attributes())
 				counts.add(f.str(fieldProvider), f.str(fieldAction), resultNormalized)
-				p.applyPolicy(lrs.At(k), res, &f)
+				p.applyPolicy(lrs.At(k), res, &f, &pii)
 			}
 		}
 		built.MoveAndAppendTo(ld.ResourceLogs())
@@ -250,8 +251,9 @@ func (p *identityProcessor) applyTenant(res pcommon.Resource) {
 }
 
 // applyPolicy sets the configured severity, then GeoIP, PII handling and
-// the profile. f holds the record's attributes as read before any change.
-func (p *identityProcessor) applyPolicy(lr plog.LogRecord, res pcommon.Resource, f *fields) {
+// the profile. f holds the record's attributes as read before any change;
+// pii is the batch's PII state.
+func (p *identityProcessor) applyPolicy(lr plog.LogRecord, res pcommon.Resource, f *fields, pii *scrubState) {
 	a := lr.Attributes()
 	current, ok := schema.ParseSeverity(f.str(fieldSeverity))
 	if !ok {
@@ -280,7 +282,7 @@ func (p *identityProcessor) applyPolicy(lr plog.LogRecord, res pcommon.Resource,
 	if p.geo != nil {
 		p.geo.enrich(a) // before PII handling truncates the address
 	}
-	p.pii.scrub(lr)
+	p.pii.scrub(lr, pii)
 	if p.cfg.Profile == ProfileECS {
 		if p.geo != nil || p.pii.mode != PIIKeep {
 			*f = readFields(a) // values changed, and the map may have moved

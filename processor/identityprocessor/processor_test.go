@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -376,5 +377,27 @@ func TestPIIHashLowerCasesUnicode(t *testing.T) {
 		mac := hmac.New(sha256.New, []byte("pepper"))
 		mac.Write([]byte(strings.ToLower(v)))
 		assert.Equal(t, hex.EncodeToString(mac.Sum(nil)[:16]), s.hash(v), v)
+	}
+}
+
+// The hashes a batch remembers: more people than it keeps, each recurring,
+// in upper and lower case, every record gets its own person's hash.
+func TestPIIHashAcrossABatch(t *testing.T) {
+	cfg := defaults()
+	cfg.PII, cfg.PIISalt = PIIHash, "pepper"
+	s := newScrubber(PIIHash, "pepper")
+	ld := plog.NewLogs()
+	var emails []string
+	for i := range 3 * len(scrubState{}.hashes) {
+		email := fmt.Sprintf("person%d@example.com", i%(len(scrubState{}.hashes)+5))
+		if i%2 == 1 {
+			email = strings.ToUpper(email)
+		}
+		emails = append(emails, email)
+		oneRecord("authentication.login", map[string]any{"user.email": email}).ResourceLogs().MoveAndAppendTo(ld.ResourceLogs())
+	}
+	for i, lr := range sourcetest.Records(run(t, cfg, ld)) {
+		assert.Equal(t, s.hash(emails[i]), sourcetest.Attr(lr, "user.hash"), emails[i])
+		assert.NotContains(t, lr.Attributes().AsRaw(), "user.email")
 	}
 }
