@@ -100,6 +100,33 @@ type scrubState struct {
 	next   int // the entry of hashes written next
 	values []string
 	repl   []string
+	keys   keyMemo
+}
+
+// keyMemo remembers what the keys of the batch's last record said, by
+// attribute index: the records of a batch mostly share their keys, in the
+// same order, and a key's class depends on the key alone.
+type keyMemo struct {
+	key          [64]string
+	class        [64]schema.KeyClass
+	personPrefix [64]bool // a name key whose object's key names a person
+}
+
+// classify is schema.ClassifyKey of the key at index i, and whether it is a
+// name key under a key that names a person (schema.PersonObject).
+func (m *keyMemo) classify(i int, k string) (class schema.KeyClass, personPrefix bool) {
+	if i < len(m.key) && m.key[i] == k {
+		return m.class[i], m.personPrefix[i]
+	}
+	class = schema.ClassifyKey(k)
+	if class&schema.KeyName != 0 {
+		dot := strings.LastIndexByte(k, '.')
+		personPrefix = dot > 0 && schema.PersonObject(k[:dot], "")
+	}
+	if i < len(m.key) {
+		m.key[i], m.class[i], m.personPrefix[i] = k, class, personPrefix
+	}
+	return class, personPrefix
 }
 
 // replacement is what a personal value becomes.
@@ -300,7 +327,8 @@ func (p *personal) walkAttributes(a pcommon.Map, ps pass, classes *attrClasses) 
 		case ps == scrubPass && i < classes.n:
 			c = classes.class[i]
 		default:
-			c = classifyAttr(a, k, v, classes.changeIsPersonal)
+			class, personPrefix := p.st.keys.classify(i, k)
+			c = classifyAttr(a, k, v, class, personPrefix, classes.changeIsPersonal)
 			if i < len(classes.class) {
 				classes.class[i], classes.n = c, i+1
 			}
@@ -315,19 +343,20 @@ func (p *personal) walkAttributes(a pcommon.Map, ps pass, classes *attrClasses) 
 	}
 }
 
-func classifyAttr(a pcommon.Map, k string, v pcommon.Value, changeIsPersonal bool) uint8 {
+// classifyAttr classifies the attribute k, whose key's class (keyMemo) is
+// given.
+func classifyAttr(a pcommon.Map, k string, v pcommon.Value, class schema.KeyClass, personPrefix, changeIsPersonal bool) uint8 {
 	if handledAttr(k, v) {
 		return attrHandled
 	}
-	class := schema.ClassifyKey(k)
 	if class&schema.KeyPersonal != 0 || (changeIsPersonal && (k == schema.AttrChangeFrom || k == schema.AttrChangeTo)) {
 		return attrPersonal
 	}
-	if class&schema.KeyName != 0 {
+	if personPrefix {
 		// The name of a person: the prefix names a person object whose type
 		// (a sibling attribute) does not say otherwise.
-		if dot := strings.LastIndexByte(k, '.'); dot > 0 && schema.PersonObject(k[:dot], "") &&
-			schema.PersonObject(k[:dot], strAttr(a, k[:dot]+".type")) {
+		prefix := k[:strings.LastIndexByte(k, '.')]
+		if schema.PersonObject(prefix, strAttr(a, prefix+".type")) {
 			return attrPersonal
 		}
 	}

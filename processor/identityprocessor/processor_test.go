@@ -401,3 +401,37 @@ func TestPIIHashAcrossABatch(t *testing.T) {
 		assert.NotContains(t, lr.Attributes().AsRaw(), "user.email")
 	}
 }
+
+// The keys a batch remembers: records of one batch with the same keys in
+// other types, and other keys at the same places, are each judged on their own.
+func TestPIIKeysAcrossABatch(t *testing.T) {
+	cfg := defaults()
+	cfg.PII = PIIDrop
+	shapes := []map[string]any{
+		{"fillout.actor.name": "Jane Roe", "fillout.actor.type": "user", "fillout.note": "plain"},
+		{"fillout.actor.name": "Admins", "fillout.actor.type": "group", "fillout.note": "plain"},
+		{"fillout.note": "plain", "fillout.actor.name": "John Doe", "fillout.displayName": "Jo"},
+		{"fillout.displayName": "Jo Doe", "fillout.actor.type": "group", "fillout.note": "plain"},
+	}
+	ld := plog.NewLogs()
+	for range 5 {
+		for _, attrs := range shapes {
+			oneRecord("user.updated", attrs).ResourceLogs().MoveAndAppendTo(ld.ResourceLogs())
+		}
+	}
+	for i, lr := range sourcetest.Records(run(t, cfg, ld)) {
+		got := lr.Attributes().AsRaw()
+		switch i % len(shapes) {
+		case 0:
+			assert.Equal(t, redacted, got["fillout.actor.name"], "a user's name")
+		case 1:
+			assert.Equal(t, "Admins", got["fillout.actor.name"], "a group's name")
+		case 2:
+			assert.Equal(t, redacted, got["fillout.actor.name"], "an actor without a type is a person")
+			assert.Equal(t, redacted, got["fillout.displayName"])
+		case 3:
+			assert.Equal(t, redacted, got["fillout.displayName"])
+		}
+		assert.Equal(t, "plain", got["fillout.note"])
+	}
+}
