@@ -151,10 +151,20 @@ const maxLoggedIDs = 5
 
 // deliver hands the page's new records to the pipeline. It returns what the
 // commit needs: the ids handled (delivered, or dropped with a page the
-// pipeline refused for good) and every id of the page. Any other refusal is
-// returned: the page is not committed and is read again at the next poll.
+// pipeline refused for good), still claimed until the commit, and every id of
+// the page. Any other refusal releases the claims and is returned: the page is
+// not committed and is read again at the next poll.
 func (p *Poller) deliver(ctx context.Context, w Window, page Page, previous []string) (handled []idTime, seen []string, err error) {
-	handled, seen = p.dedupe(page.Logs, previous)
+	forEachEventID(page.Logs, func(id string, _ plog.LogRecord) bool { seen = append(seen, id); return true })
+	prev := make(map[string]struct{}, len(previous))
+	for _, id := range previous {
+		prev[id] = struct{}{}
+	}
+	handled, dropped, err := p.claimRecords(ctx, page.Logs, true, prev)
+	if err != nil {
+		return nil, nil, err
+	}
+	p.countDuplicates(dropped)
 	n := page.Logs.LogRecordCount()
 	if n == 0 {
 		return handled, seen, nil
@@ -170,6 +180,9 @@ func (p *Poller) deliver(ctx context.Context, w Window, page Page, previous []st
 		p.dropPage(ctx, w, n, handled, err)
 		p.drainFails.recovered()
 	default:
+		p.mu.Lock()
+		p.settle(handled, false, nil)
+		p.mu.Unlock()
 		p.drainFails.failed(zapcore.WarnLevel, err, "the page is read again at the next poll")
 		return nil, nil, err
 	}
@@ -189,47 +202,12 @@ func (p *Poller) dropPage(ctx context.Context, w Window, records int, ids []idTi
 		zap.Int("records", records), zap.Strings("first_event_ids", named))
 }
 
-// dedupe drops records whose event.id was already handled (the overlap, or a
-// shifted offset cursor re-reading the previous page). It returns the ids and
-// times of the records kept, and every id of the page.
-func (p *Poller) dedupe(ld plog.Logs, previous []string) (kept []idTime, seen []string) {
-	prev := make(map[string]struct{}, len(previous))
-	for _, id := range previous {
-		prev[id] = struct{}{}
-	}
-	inPage := map[string]struct{}{}
-	var dropped int64
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	removeByEventID(ld, func(id string, lr plog.LogRecord) bool {
-		seen = append(seen, id)
-		_, inPrev := prev[id]
-		_, inRecent := p.cp.Recent[id]
-		_, again := inPage[id]
-		if inPrev || inRecent || again {
-			dropped++
-			return true
-		}
-		inPage[id] = struct{}{}
-		kept = append(kept, idTime{id, int64(lr.Timestamp())})
-		return false
-	})
-	if dropped > 0 {
-		p.tb.AuthtrailPollDuplicatesDropped.Add(context.Background(), dropped, p.measure())
-	}
-	return kept, seen
-}
-
 // commit records a handled page and saves the checkpoint. Ids that can
 // reappear in the next pass's overlap are remembered.
 func (p *Poller) commit(ctx context.Context, ps *passState, next string, handled []idTime, seen []string) {
 	keepFrom := ps.End.Add(-p.cfg.Overlap).UnixNano()
 	p.mu.Lock()
-	for _, h := range handled {
-		if h.t >= keepFrom {
-			p.remember(h.id, h.t)
-		}
-	}
+	p.settle(handled, true, func(h idTime) bool { return h.t >= keepFrom })
 	cp := p.cp
 	if next == "" {
 		cp.Watermark, cp.Pass = ps.End, nil

@@ -68,8 +68,12 @@ type Poller struct {
 
 	closeClient sync.Once
 
-	mu sync.Mutex // guards cp: webhooks read and add ids while a pass runs
-	cp *checkpoint
+	mu     sync.Mutex // guards cp and claims: webhooks claim ids while a pass runs
+	cp     *checkpoint
+	claims map[string]*claim // ids being delivered (see claimRecords)
+	// onClaimWait, when set (by tests), is called each time a delivery waits
+	// for another copy's claim.
+	onClaimWait func()
 }
 
 // New prepares a poller; nothing runs until Start.
@@ -90,7 +94,7 @@ func New(cfg *Config, set Settings, next consumer.Logs) (*Poller, error) {
 	logger := set.Receiver.Logger.With(zap.String("receiver", set.Receiver.ID.String()),
 		zap.String("stream", set.Stream), zap.String("endpoint", set.Endpoint))
 	return &Poller{
-		cfg: cfg, set: set, next: next, logger: logger, tb: tb, obsrecv: obsrecv,
+		cfg: cfg, set: set, next: next, logger: logger, tb: tb, obsrecv: obsrecv, claims: map[string]*claim{},
 		attrs:      attribute.NewSet(attribute.String("receiver", set.Receiver.ID.String()), attribute.String("stream", set.Stream)),
 		apiFails:   failureLog{logger: logger, now: set.Now, what: "polling the vendor API"},
 		drainFails: failureLog{logger: logger, now: set.Now, what: "delivering to the pipeline"},
@@ -221,6 +225,11 @@ func (p *Poller) run(ctx, deliverCtx context.Context) {
 func (p *Poller) Seen(id string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.delivered(id)
+}
+
+// delivered reports whether id was delivered; the caller holds p.mu.
+func (p *Poller) delivered(id string) bool {
 	if p.cp == nil {
 		return false
 	}
