@@ -18,10 +18,10 @@ const checkpointKey = "checkpoint"
 type checkpoint struct {
 	Version     int    `json:"version"`
 	Fingerprint string `json:"fingerprint"`
-	// Watermark is the end of the last completed pass.
-	Watermark time.Time `json:"watermark"`
-	// Pass is the pass in progress: resumed at Cursor after a restart.
-	Pass *passState `json:"pass,omitempty"`
+	// laneState is the main pass's progress.
+	laneState
+	// Rereads is the progress of each re-read (see Schedule).
+	Rereads []*rereadState `json:"rereads,omitempty"`
 	// Recent maps event ids to their event time (Unix ns).
 	Recent map[string]int64 `json:"recent,omitempty"`
 }

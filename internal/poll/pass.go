@@ -22,14 +22,16 @@ import (
 // A page is committed only once the pipeline accepted it, or refused it for
 // good (then it is dropped and counted, see dropPage); any other failure ends
 // the pass, and the next one starts again at the saved cursor.
-func (p *Poller) pass(ctx, deliverCtx context.Context) (caughtUp bool, err error) {
+//
+// A re-read runs the same four steps over a window of its lane (see lane).
+func (p *Poller) pass(ctx, deliverCtx context.Context, l lane) (caughtUp bool, err error) {
 	now := p.set.Now()
-	ps := p.nextPass(now)
+	ps, limit := p.nextPass(now, l)
 	if ps == nil {
 		return true, nil
 	}
 	w := Window{Start: ps.Start, End: ps.End}
-	caughtUp = now.Add(-p.cfg.Lag).Sub(w.End) < p.cfg.PollInterval
+	caughtUp = limit.Sub(w.End) < p.step(l)
 	pages := p.readAhead(ctx, w, ps.Cursor)
 	defer pages.stop()
 	for {
@@ -44,9 +46,14 @@ func (p *Poller) pass(ctx, deliverCtx context.Context) (caughtUp bool, err error
 		if err != nil {
 			return false, err
 		}
-		p.commit(deliverCtx, ps, page.Next, handled, seen)
-		if page.Next == "" {
+		p.commit(deliverCtx, l, ps, page.Next, handled, seen)
+		if l.reread() {
+			p.countReread(deliverCtx, l, now, len(seen), handled, page.Next == "")
+		}
+		if page.Next == "" && !l.reread() {
 			p.tb.AuthtrailPollLag.Record(deliverCtx, now.Sub(w.End).Seconds(), p.measure())
+		}
+		if page.Next == "" {
 			return caughtUp, nil
 		}
 		if ctx.Err() != nil {
@@ -55,38 +62,65 @@ func (p *Poller) pass(ctx, deliverCtx context.Context) (caughtUp bool, err error
 	}
 }
 
-// nextPass returns the pass to run, or nil when no window is due yet.
-func (p *Poller) nextPass(now time.Time) *passState {
+// nextPass returns the lane's pass to run, or nil when no window is due yet,
+// and how far the lane may read now.
+func (p *Poller) nextPass(now time.Time, l lane) (*passState, time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.cp.Pass == nil {
-		w, ok := p.openWindow(now)
+	limit := p.limit(now, l)
+	if l.state.Pass == nil {
+		w, ok := p.openWindow(now, l, limit)
 		if !ok {
-			return nil
+			return nil, limit
 		}
-		p.cp.Pass = &passState{Start: w.Start, End: w.End}
+		l.state.Pass = &passState{Start: w.Start, End: w.End}
 	}
-	return p.cp.Pass
+	return l.state.Pass, limit
 }
 
-// openWindow is [watermark − overlap, now − lag), from initial_lookback on a
-// new stream, inside the vendor's retention, at most max_window long, aligned
-// to the vendor's precision.
-func (p *Poller) openWindow(now time.Time) (Window, bool) {
-	start := p.cp.Watermark.Add(-p.cfg.Overlap)
-	if p.cp.Watermark.IsZero() {
-		start = now.Add(-p.cfg.InitialLookback)
+// limit is where the lane's windows end: now − lag for the main pass; now −
+// age for a re-read, but never past the main watermark.
+func (p *Poller) limit(now time.Time, l lane) time.Time {
+	if !l.reread() {
+		return now.Add(-p.cfg.Lag)
+	}
+	end := now.Add(-l.age)
+	if p.cp.Watermark.Before(end) {
+		end = p.cp.Watermark
+	}
+	return end
+}
+
+// step is the shortest window a lane opens once caught up.
+func (p *Poller) step(l lane) time.Duration {
+	if !l.reread() {
+		return p.cfg.PollInterval
+	}
+	return rereadStep(l.age, p.cfg.PollInterval)
+}
+
+// openWindow is [watermark − overlap, limit) for the main pass, from
+// initial_lookback on a new stream; [watermark, limit) for a re-read, at least
+// its step long. Inside the vendor's retention, at most max_window long,
+// aligned to the vendor's precision.
+func (p *Poller) openWindow(now time.Time, l lane, limit time.Time) (Window, bool) {
+	start := l.state.Watermark
+	if !l.reread() {
+		start = start.Add(-p.cfg.Overlap)
+		if l.state.Watermark.IsZero() {
+			start = now.Add(-p.cfg.InitialLookback)
+		}
+	} else if limit.Sub(start) < p.step(l) {
+		return Window{}, false
 	}
 	if r := p.set.Retention; r > 0 && start.Before(now.Add(-r)) {
 		start = now.Add(-r).Add(time.Minute) // the vendor's horizon moves while we read
 	}
-	end := now.Add(-p.cfg.Lag)
+	end := limit
 	if end.Sub(start) > p.cfg.MaxWindow {
 		end = start.Add(p.cfg.MaxWindow)
 	}
-	if prec := p.set.Precision; prec > 0 {
-		start, end = start.Truncate(prec), end.Truncate(prec)
-	}
+	start, end = p.align(start), p.align(end)
 	return Window{Start: start, End: end}, end.After(start)
 }
 
@@ -204,16 +238,19 @@ func (p *Poller) dropPage(ctx context.Context, w Window, records int, ids []idTi
 
 // commit records a handled page and saves the checkpoint. Ids that can
 // reappear in the next pass's overlap are remembered.
-func (p *Poller) commit(ctx context.Context, ps *passState, next string, handled []idTime, seen []string) {
-	keepFrom := ps.End.Add(-p.cfg.Overlap).UnixNano()
+func (p *Poller) commit(ctx context.Context, l lane, ps *passState, next string, handled []idTime, seen []string) {
 	p.mu.Lock()
-	p.settle(handled, true, func(h idTime) bool { return h.t >= keepFrom })
 	cp := p.cp
 	if next == "" {
-		cp.Watermark, cp.Pass = ps.End, nil
-		cp.prune(ps.End.Add(-p.cfg.Overlap), p.cfg.MaxRecentIDs)
+		l.state.Watermark, l.state.Pass = ps.End, nil
 	} else {
-		cp.Pass.Cursor, cp.Pass.Previous = next, seen
+		ps.Cursor, ps.Previous = next, seen
+	}
+	floor := p.floor()
+	keepFrom := floor.UnixNano()
+	p.settle(handled, true, func(h idTime) bool { return h.t >= keepFrom })
+	if next == "" {
+		cp.prune(floor, p.cfg.MaxRecentIDs)
 	}
 	raw, err := cp.encode()
 	p.mu.Unlock()

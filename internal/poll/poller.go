@@ -70,6 +70,7 @@ type Poller struct {
 
 	mu     sync.Mutex // guards cp and claims: webhooks claim ids while a pass runs
 	cp     *checkpoint
+	lanes  []lane            // the main pass, then the re-reads (see setLanes)
 	claims map[string]*claim // ids being delivered (see claimRecords)
 	// onClaimWait, when set (by tests), is called each time a delivery waits
 	// for another copy's claim.
@@ -120,6 +121,7 @@ func (p *Poller) startWith(ctx context.Context, host component.Host, client stor
 		return err
 	}
 	p.cp = cp
+	p.setLanes(p.set.Now())
 	p.logStart()
 	runCtx, cancel := context.WithCancel(context.Background())
 	deliverCtx, abandon := context.WithCancel(context.Background())
@@ -138,7 +140,8 @@ func (p *Poller) logStart() {
 		store = p.cfg.StorageID.String()
 	}
 	p.logger.Info("polling", zap.String("from", from), zap.Duration("poll_interval", p.cfg.PollInterval),
-		zap.Duration("lag", p.cfg.Lag), zap.Duration("overlap", p.cfg.Overlap), zap.String("checkpoints", store))
+		zap.Duration("lag", p.cfg.Lag), zap.Duration("overlap", p.cfg.Overlap),
+		zap.Durations("rereads_at_age", Schedule(p.cfg.LateArrivals.Horizon, p.cfg.Lag)), zap.String("checkpoints", store))
 }
 
 // storageClient opens the configured storage extension. Without one the
@@ -204,7 +207,7 @@ func (p *Poller) run(ctx, deliverCtx context.Context) {
 			return
 		case <-timer.C:
 		}
-		caughtUp, err := p.pass(ctx, deliverCtx)
+		caughtUp, err := p.passes(ctx, deliverCtx)
 		if ctx.Err() != nil {
 			return
 		}
@@ -218,6 +221,20 @@ func (p *Poller) run(ctx, deliverCtx context.Context) {
 		}
 		timer.Reset(wait)
 	}
+}
+
+// passes runs one pass of each lane in turn, the main pass first; a failure
+// ends the round (the vendor is likely failing for every lane).
+func (p *Poller) passes(ctx, deliverCtx context.Context) (caughtUp bool, err error) {
+	caughtUp = true
+	for _, l := range p.lanes {
+		done, err := p.pass(ctx, deliverCtx, l)
+		if err != nil || ctx.Err() != nil {
+			return false, err
+		}
+		caughtUp = caughtUp && done
+	}
+	return caughtUp, nil
 }
 
 // Seen reports whether an event id was already delivered (by a pass, or through

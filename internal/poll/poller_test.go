@@ -168,7 +168,7 @@ func (c *clock) advance(d time.Duration) {
 }
 
 func testConfig() Config {
-	cfg := NewDefaultConfig(20*time.Millisecond, 10*time.Minute)
+	cfg := NewDefaultConfig(20*time.Millisecond, 10*time.Minute, 0)
 	cfg.Overlap = 2 * time.Minute
 	cfg.InitialLookback = 6 * time.Hour
 	cfg.MaxWindow = time.Hour
@@ -432,14 +432,14 @@ func TestValidate(t *testing.T) {
 		"multipler": {func(c *Config) { c.BackOff.Multiplier = -1 }, "retry_on_failure"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			cfg := NewDefaultConfig(time.Minute, time.Minute)
+			cfg := NewDefaultConfig(time.Minute, time.Minute, 0)
 			tc.mutate(&cfg)
 			err := cfg.Validate(180 * 24 * time.Hour)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.msg)
 		})
 	}
-	cfg := NewDefaultConfig(time.Minute, time.Minute)
+	cfg := NewDefaultConfig(time.Minute, time.Minute, 0)
 	assert.NoError(t, cfg.Validate(180*24*time.Hour))
 }
 

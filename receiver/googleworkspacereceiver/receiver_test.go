@@ -116,6 +116,8 @@ func TestPollsBothApplicationsOnce(t *testing.T) {
 
 func TestLateActivityInsideTheOverlap(t *testing.T) {
 	e := newEnv(t, 300)
+	e.cfg.Poll.Overlap = 2 * time.Minute // with re-reads off, the overlap alone catches it
+	e.cfg.Poll.LateArrivals.Horizon = 0
 	e.start(t, componenttest.NewNopHost())
 	e.waitAll(t)
 	// Google shows an activity late: behind the window already read, inside the overlap.
@@ -180,8 +182,9 @@ func TestLoadAndValidate(t *testing.T) {
 	assert.Equal(t, []string{"user_accounts", "login"}, def.Applications)
 	assert.Equal(t, "my_customer", def.CustomerID)
 	assert.Equal(t, int64(1000), def.PageSize)
-	assert.Equal(t, 5*time.Minute, def.Poll.PollInterval)
-	assert.Equal(t, 10*time.Minute, def.Poll.Lag)
+	assert.Equal(t, time.Minute, def.Poll.PollInterval)
+	assert.Equal(t, 3*time.Minute, def.Poll.Lag)
+	assert.Equal(t, 6*time.Hour, def.Poll.LateArrivals.Horizon)
 
 	full := load("full")
 	require.NoError(t, confmap.Validate(full))
@@ -189,6 +192,7 @@ func TestLoadAndValidate(t *testing.T) {
 	assert.Equal(t, "C03az79cb", full.CustomerID)
 	assert.Equal(t, int64(500), full.PageSize)
 	assert.Equal(t, "http://proxy.internal:8080/", full.Client.Endpoint)
+	assert.Equal(t, 12*time.Hour, full.Poll.LateArrivals.Horizon)
 
 	for name, msg := range map[string]string{
 		"nosubject": "subject:", "toolong": "initial_lookback: the vendor keeps", "badpage": "page_size", "badapp": "applications:",
