@@ -2,7 +2,10 @@ package poll
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,19 +71,21 @@ func (h *harness) publish(pending []lateEvent) []lateEvent {
 // harness's (stopped) clock.
 func (h *harness) waitCaughtUp(t *testing.T, p *Poller) {
 	t.Helper()
-	require.Eventually(t, func() bool {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		now := h.clock.Now()
-		for _, l := range p.lanes {
-			limit := p.limit(now, l)
-			if l.state.Pass != nil || (!l.reread() && l.state.Watermark.Before(limit)) ||
-				(l.reread() && limit.Sub(l.state.Watermark) >= p.step(l)) {
-				return false
-			}
+	require.Eventually(t, func() bool { return h.caughtUp(p) }, 10*time.Second, time.Millisecond)
+}
+
+func (h *harness) caughtUp(p *Poller) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := h.clock.Now()
+	for _, l := range p.lanes {
+		limit := p.limit(now, l)
+		if l.state.Pass != nil || (!l.reread() && l.state.Watermark.Before(limit)) ||
+			(l.reread() && limit.Sub(l.state.Watermark) >= p.step(l)) {
+			return false
 		}
-		return true
-	}, 10*time.Second, time.Millisecond)
+	}
+	return true
 }
 
 func lateConfig() Config {
@@ -125,4 +130,90 @@ func (h *harness) assertLateDelivery(t *testing.T, evs []lateEvent, horizon time
 		}
 		assert.Equal(t, want, h.rec.seen[e.id], "%s, %s late", e.id, e.lateness)
 	}
+}
+
+// interruptingAPI fails the second page of the first re-read pass that has
+// one, then hangs every call until cancelled: the stream stops in the middle
+// of a re-read.
+type interruptingAPI struct {
+	*fakeAPI
+	lag  time.Duration
+	now  func() time.Time
+	hit  chan struct{}
+	once sync.Once
+	hung bool
+}
+
+func (a *interruptingAPI) Fetch(ctx context.Context, w Window, cursor string) (Page, error) {
+	interrupt := false
+	if cursor != "" && w.End.Before(a.now().Add(-a.lag)) {
+		a.once.Do(func() { interrupt = true })
+	}
+	a.fakeAPI.mu.Lock()
+	hung := a.hung
+	a.hung = a.hung || interrupt
+	a.fakeAPI.mu.Unlock()
+	switch {
+	case interrupt:
+		close(a.hit)
+		return Page{}, &APIError{Class: ClassAuth, Err: errors.New("interrupted")}
+	case hung:
+		<-ctx.Done()
+		return Page{}, ctx.Err()
+	}
+	return a.fakeAPI.Fetch(ctx, w, cursor)
+}
+
+// A restart in the middle of a re-read resumes it at its cursor: every event
+// within the horizon is still delivered exactly once.
+func TestRestartInTheMiddleOfAReread(t *testing.T) {
+	h := newHarness(t)
+	h.api.pageSize = 3 // re-read windows span several pages
+	cfg := lateConfig()
+	start := h.clock.Now()
+	end := start.Add(4 * time.Hour)
+	pending := h.publish(lateScenario(start, cfg.LateArrivals.Horizon))
+	api := &interruptingAPI{fakeAPI: h.api, lag: cfg.Lag, now: h.clock.Now, hit: make(chan struct{})}
+	set := h.settings("fp")
+	set.Source = api
+	first, err := New(&cfg, set, h.rec)
+	require.NoError(t, err)
+	require.NoError(t, first.startWith(context.Background(), h.host, h.store))
+	interrupted := func() bool {
+		select {
+		case <-api.hit:
+			return true
+		default:
+			return false
+		}
+	}
+	for !interrupted() {
+		require.True(t, h.clock.Now().Before(end), "no re-read ran over several pages")
+		require.Eventually(t, func() bool { return interrupted() || h.caughtUp(first) }, 10*time.Second, time.Millisecond)
+		if !interrupted() {
+			h.clock.advance(2 * time.Minute)
+			pending = h.publish(pending)
+		}
+	}
+	require.NoError(t, first.Shutdown(context.Background()))
+
+	raw, err := h.store.Get(context.Background(), checkpointKey)
+	require.NoError(t, err)
+	var saved checkpoint
+	require.NoError(t, json.Unmarshal(raw, &saved))
+	var resumed bool
+	for _, r := range saved.Rereads {
+		resumed = resumed || (r.Pass != nil && r.Pass.Cursor != "")
+	}
+	require.True(t, resumed, "the checkpoint holds the re-read's cursor")
+
+	p := h.start(t, cfg, "fp")
+	defer func() { require.NoError(t, p.Shutdown(context.Background())) }()
+	for h.clock.Now().Before(end) {
+		h.waitCaughtUp(t, p)
+		h.clock.advance(2 * time.Minute)
+		pending = h.publish(pending)
+	}
+	h.waitCaughtUp(t, p)
+	h.assertLateDelivery(t, lateScenario(start, cfg.LateArrivals.Horizon), cfg.LateArrivals.Horizon)
 }
