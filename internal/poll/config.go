@@ -50,7 +50,7 @@ func NewDefaultConfig(interval, lag, horizon time.Duration) Config {
 		InitialLookback: 24 * time.Hour,
 		MaxWindow:       time.Hour,
 		BackOff:         bo,
-		MaxRecentIDs:    100000,
+		MaxRecentIDs:    2_000_000,
 		LateArrivals:    LateArrivalsConfig{Horizon: horizon},
 	}
 }

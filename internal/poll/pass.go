@@ -250,12 +250,12 @@ func (p *Poller) commit(ctx context.Context, l lane, ps *passState, next string,
 	keepFrom := floor.UnixNano()
 	p.settle(handled, true, func(h idTime) bool { return h.t >= keepFrom })
 	if next == "" {
-		cp.prune(floor, p.cfg.MaxRecentIDs)
+		cp.Seen.prune(floor, p.cfg.MaxRecentIDs)
 	}
-	raw, err := cp.encode()
+	ops, err := cp.encode()
 	p.mu.Unlock()
 	if err == nil {
-		err = saveCheckpoint(ctx, p.client, raw)
+		err = saveCheckpoint(ctx, p.client, ops)
 	}
 	if err != nil {
 		p.logger.Error("could not save the checkpoint; events may be delivered again after a restart", zap.Error(err))

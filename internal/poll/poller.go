@@ -250,8 +250,7 @@ func (p *Poller) delivered(id string) bool {
 	if p.cp == nil {
 		return false
 	}
-	_, ok := p.cp.Recent[id]
-	return ok
+	return p.cp.Seen.contains(hashID(id))
 }
 
 // Remember records an event delivered another way (a vendor webhook), so that

@@ -443,17 +443,6 @@ func TestValidate(t *testing.T) {
 	assert.NoError(t, cfg.Validate(180*24*time.Hour))
 }
 
-func TestPruneBoundsRecent(t *testing.T) {
-	cp := &checkpoint{Recent: map[string]int64{}}
-	for i := range 50 {
-		cp.Recent[strconv.Itoa(i)] = int64(i)
-	}
-	cp.prune(time.Unix(0, 10), 20)
-	assert.Len(t, cp.Recent, 20)
-	assert.Contains(t, cp.Recent, "49")
-	assert.NotContains(t, cp.Recent, "29")
-}
-
 // With a coarse vendor precision, events in a window's boundary second must not
 // be read twice: windows are aligned to the precision.
 func TestWindowsAlignToPrecision(t *testing.T) {
