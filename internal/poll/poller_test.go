@@ -40,6 +40,7 @@ type fakeAPI struct {
 	faults   []error // returned, in order, before serving
 	failing  error   // when set, returned by every call
 	calls    atomic.Int64
+	served   atomic.Int64  // records returned
 	gate     chan struct{} // when set, each Fetch waits for a token
 	// precision, when set, truncates the requested range like a vendor whose
 	// range parameters have that resolution.
@@ -104,6 +105,7 @@ func (f *fakeAPI) Fetch(ctx context.Context, w Window, cursor string) (Page, err
 		lr.SetTimestamp(pcommon.NewTimestampFromTime(e.t))
 		lr.Attributes().PutStr(schema.AttrEventID, e.id)
 	}
+	f.served.Add(int64(end - min(offset, end)))
 	next := ""
 	if end < len(in) {
 		next = strconv.Itoa(end)
@@ -187,7 +189,7 @@ type harness struct {
 	logs  *observer.ObservedLogs
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 	return &harness{
