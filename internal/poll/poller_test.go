@@ -59,6 +59,14 @@ func (f *fakeAPI) add(id string, t time.Time) {
 	sort.SliceStable(f.events, func(i, j int) bool { return f.events[i].t.Before(f.events[j].t) })
 }
 
+// addAll adds events in one sort.
+func (f *fakeAPI) addAll(evs []fakeEvent) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.events = append(f.events, evs...)
+	sort.SliceStable(f.events, func(i, j int) bool { return f.events[i].t.Before(f.events[j].t) })
+}
+
 func (f *fakeAPI) setFailing(err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -91,12 +99,9 @@ func (f *fakeAPI) Fetch(ctx context.Context, w Window, cursor string) (Page, err
 	if cursor != "" {
 		offset, _ = strconv.Atoi(cursor)
 	}
-	var in []fakeEvent
-	for _, e := range f.events {
-		if !e.t.Before(w.Start) && e.t.Before(w.End) {
-			in = append(in, e)
-		}
-	}
+	from := sort.Search(len(f.events), func(i int) bool { return !f.events[i].t.Before(w.Start) })
+	to := sort.Search(len(f.events), func(i int) bool { return !f.events[i].t.Before(w.End) })
+	in := f.events[from:max(from, to)]
 	ld := plog.NewLogs()
 	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
 	end := min(offset+f.pageSize, len(in))

@@ -57,13 +57,15 @@ func lateScenario(start time.Time, horizon time.Duration) []lateEvent {
 // publish adds the events the API shows by now; it returns the rest.
 func (h *harness) publish(pending []lateEvent) []lateEvent {
 	var rest []lateEvent
+	var shown []fakeEvent
 	for _, e := range pending {
 		if e.t.Add(e.lateness).After(h.clock.Now()) {
 			rest = append(rest, e)
 			continue
 		}
-		h.api.add(e.id, e.t)
+		shown = append(shown, fakeEvent{e.id, e.t})
 	}
+	h.api.addAll(shown)
 	return rest
 }
 
