@@ -8,9 +8,15 @@ OTELCOL := $(BIN)/otelcol-authtrail
 SIM := $(BIN)/authtrail-sim
 DIST := cmd/otelcol-authtrail
 
-# The collector set that downloads from the module mirror (README, "Building").
-CORE_VERSION   := v0.161.0
-STABLE_VERSION := v1.67.0
+# The collector release the module and the distribution build on (README,
+# "Building"): core, stable and contrib modules all of one release.
+CORE_VERSION    := v0.165.0
+STABLE_VERSION  := v1.71.0
+CONTRIB_VERSION := v0.165.1
+# bench/ottl alone keeps contrib's transform processor (and pkg/ottl) at v0.161.0,
+# beside the same core: its v0.165 dependencies (pkg/ottl/contexts/xprofile,
+# pkg/expohisto) are not served.
+OTTL_CONTRIB_VERSION := v0.161.0
 
 # Fuzzing per decoder in `make test`, counted in executions: a duration budget
 # races the fuzz coordinator's deadline on Go 1.26 and fails with "context
@@ -22,7 +28,7 @@ COMPONENTS := internal/webhook internal/poll receiver/vgsreceiver receiver/asgar
 SRC := internal/sources
 FUZZ_TARGETS := $(SRC)/vgs:FuzzDecode $(SRC)/asgardeo:FuzzDecode $(SRC)/authgear:FuzzDecodePage \
 	$(SRC)/authgear:FuzzDecodeEvent $(SRC)/googleworkspace:FuzzDecodeJSON $(SRC)/fillout:FuzzDecode \
-	processor/identityprocessor:FuzzNormalize
+	processor/identityprocessor:FuzzNormalize processor/identityprocessor:FuzzRecord
 
 .PHONY: all
 all: otelcol sim
@@ -35,12 +41,11 @@ $(OCB) $(MDATAGEN): internal/tools/go.mod
 tools: $(OCB) $(MDATAGEN)
 
 # --- build ---------------------------------------------------------------------
-# ocb only generates the sources: its own `go mod tidy` fails against the partial
-# module mirror, so the distribution builds against the pinned, committed
-# cmd/otelcol-authtrail/go.mod (regenerate it with scripts/dist-gomod.sh).
+# ocb writes the sources and cmd/otelcol-authtrail/go.mod and tidies it; the
+# build goes to bin/.
 .PHONY: otelcol
 otelcol: $(OCB)
-	$(OCB) --config builder-config.yaml --skip-get-modules --skip-compilation >/dev/null
+	$(OCB) --config builder-config.yaml --skip-compilation >/dev/null
 	cd $(DIST) && $(GO) build -trimpath -o $(OTELCOL) .
 
 .PHONY: sim
@@ -56,7 +61,9 @@ generate: $(MDATAGEN)
 run: otelcol sim
 	@mkdir -p tmp
 	$(SIM) keygen -out tmp/authgear-admin-key.pem -google-out tmp/google-service-account.json
-	$(OTELCOL) --config examples/local/config.yaml
+	$(SIM) sink -listen 127.0.0.1:8472 -out tmp/authtrail-events.jsonl & \
+	  pid=$$!; trap "kill $$pid" EXIT; \
+	  $(OTELCOL) --config examples/local/config.yaml
 
 # Feeds `make run` (in another terminal): every documented webhook sample and
 # generated ones, signed as the vendors sign them, and a mock Authgear Admin API
@@ -107,11 +114,16 @@ check-selfcontained:
 	@./scripts/check-selfcontained.sh --selftest
 	./scripts/check-selfcontained.sh
 
-# Fails when a collector module drifted off the pinned set (go mod tidy can pull
-# a newer one for a missing package, and newer versions are incomplete here).
+# Fails when a collector module drifted off the pinned release (go mod tidy can
+# pull a newer one for a missing package, and newer versions are incomplete
+# here). bench/ottl's contrib modules are checked against OTTL_CONTRIB_VERSION.
+CORE_MODS    := '^[[:space:]]*(require[[:space:]]+)?go\.opentelemetry\.io/collector/'
+CONTRIB_MODS := '^[[:space:]]*(require[[:space:]]+)?github\.com/open-telemetry/opentelemetry-collector-contrib/'
 .PHONY: check-pins
 check-pins:
-	@bad=$$(grep -hE 'go\.opentelemetry\.io/collector/' go.mod $(DIST)/go.mod bench/ottl/go.mod | grep -vE '$(CORE_VERSION)|$(STABLE_VERSION)'); \
+	@bad=$$(grep -hE $(CORE_MODS) go.mod $(DIST)/go.mod bench/ottl/go.mod | grep -vE '$(CORE_VERSION)|$(STABLE_VERSION)'; \
+	  grep -hE $(CONTRIB_MODS) go.mod $(DIST)/go.mod | grep -vE '$(CONTRIB_VERSION)'; \
+	  grep -hE $(CONTRIB_MODS) bench/ottl/go.mod | grep -vE '$(OTTL_CONTRIB_VERSION)'); \
 	if [ -n "$$bad" ]; then echo "collector modules off the pinned set:"; echo "$$bad"; exit 1; fi
 
 # Snap collector modules back to the pinned set after adding imports.

@@ -31,10 +31,12 @@ func createDefaultConfig() component.Config {
 	// of minutes, some applications within a couple of hours, a few later: the
 	// main pass reads at 3m (an event published promptly is exported within
 	// about 5 minutes) and re-reads catch the rest up to 6h (see poll.Schedule).
+	// The default applications are the identity ones: users' own account
+	// changes, sign-ins, administrators' changes, OAuth grants, SAML sign-ins.
 	return &Config{
 		Client:       client,
 		CustomerID:   "my_customer",
-		Applications: []string{"user_accounts", "login"},
+		Applications: []string{"user_accounts", "login", "admin", "token", "saml"},
 		PageSize:     1000,
 		Poll:         poll.NewDefaultConfig(time.Minute, 3*time.Minute, 6*time.Hour),
 	}
