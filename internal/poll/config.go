@@ -77,8 +77,10 @@ func (c *Config) Validate(retention time.Duration) error {
 	if c.MaxWindow < time.Minute {
 		errs = append(errs, fmt.Errorf("max_window: must be at least 1m, got %s", c.MaxWindow))
 	}
-	if h := c.LateArrivals.Horizon; h < 0 || (retention > 0 && h > retention) {
-		errs = append(errs, fmt.Errorf("late_arrivals.horizon: must be between 0 and the vendor's retention (%s), got %s", retention, h))
+	if h := c.LateArrivals.Horizon; h < 0 {
+		errs = append(errs, fmt.Errorf("late_arrivals.horizon: must not be negative, got %s", h))
+	} else if retention > 0 && h > retention {
+		errs = append(errs, fmt.Errorf("late_arrivals.horizon: the vendor keeps %s of events, got %s", retention, h))
 	}
 	if c.MaxRecentIDs < 1000 {
 		errs = append(errs, fmt.Errorf("max_recent_ids: must be at least 1000, got %d", c.MaxRecentIDs))

@@ -437,6 +437,9 @@ func TestValidate(t *testing.T) {
 		"window":    {func(c *Config) { c.MaxWindow = time.Second }, "max_window"},
 		"recent":    {func(c *Config) { c.MaxRecentIDs = 10 }, "max_recent_ids"},
 		"multipler": {func(c *Config) { c.BackOff.Multiplier = -1 }, "retry_on_failure"},
+		"horizon":   {func(c *Config) { c.LateArrivals.Horizon = -time.Second }, "late_arrivals.horizon: must not be negative"},
+		"horizon beyond retention": {func(c *Config) { c.LateArrivals.Horizon = 200 * 24 * time.Hour },
+			"late_arrivals.horizon: the vendor keeps"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			cfg := NewDefaultConfig(time.Minute, time.Minute, 0)
