@@ -129,6 +129,22 @@ func TestLateActivityInsideTheOverlap(t *testing.T) {
 	assert.Equal(t, 1, e.delivered()[id])
 }
 
+// Google shows an activity after the main pass read its time: a re-read
+// (horizon compressed to 8s: re-reads at 4s and 8s) delivers it, once.
+func TestLateActivityIsRecoveredByAReread(t *testing.T) {
+	e := newEnv(t, 100)
+	e.cfg.Poll.Lag = time.Second
+	e.cfg.Poll.LateArrivals.Horizon = 8 * time.Second
+	e.start(t, componenttest.NewNopHost())
+	e.waitAll(t)
+	a := e.api.Insert("login", time.Now().Add(-2*time.Second))
+	id := googleworkspace.EventID(&reports.ActivityId{Time: a.Time, UniqueQualifier: a.UniqueQualifier,
+		ApplicationName: "login", CustomerId: "C0sim"}, 0, a.Name)
+	require.Eventually(t, func() bool { return e.delivered()[id] == 1 }, 15*time.Second, 10*time.Millisecond)
+	time.Sleep(9 * time.Second) // the 8s re-read passes over it again
+	assert.Equal(t, 1, e.delivered()[id])
+}
+
 func TestFaultModes(t *testing.T) {
 	for name, f := range map[string]vendorsim.Faults{
 		"429":       {RateLimitEvery: 3},
