@@ -97,7 +97,7 @@ demo: sim
 
 # --- test --------------------------------------------------------------------------
 .PHONY: test
-test: check-pins unit e2e fuzz
+test: check-selfcontained check-pins unit e2e fuzz
 
 .PHONY: unit
 unit:
@@ -120,6 +120,14 @@ fuzz:
 .PHONY: bench
 bench: otelcol sim
 	./scripts/bench.sh
+
+# Fails when a Go file, script, Makefile or CI file reaches outside the repository
+# (a clone has nothing beside it) or a comment cites what a reader cannot open;
+# the selftest first proves the check catches each kind of fault.
+.PHONY: check-selfcontained
+check-selfcontained:
+	@./scripts/check-selfcontained.sh --selftest
+	./scripts/check-selfcontained.sh
 
 # Fails when a collector module drifted off the pinned set (go mod tidy can pull
 # a newer one for a missing package, and newer versions are incomplete here).

@@ -1,15 +1,12 @@
 // Package sourcetest holds the checks every source's tests share: golden files
-// (testdata/<vendor>/*.json → expected plog YAML), the record invariants of
-// docs/schema.md (D15, D16, the log record), and validation of OCSF ids against the OCSF 1.8.0 schema
-// in ../shared. Only tests import it.
+// (testdata/<vendor>/*.json → expected plog YAML), the record shape of
+// docs/schema.md (D15, D16, the log record), and validation of OCSF ids against
+// the OCSF facts in testdata/facts. Only tests import it.
 package sourcetest // import "github.com/authtrail/authtrail/internal/sources/sourcetest"
 
 import (
-	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/authtrail/authtrail/internal/facts"
 	"github.com/authtrail/authtrail/internal/schema"
 	"github.com/authtrail/authtrail/internal/sources"
 )
@@ -164,7 +162,7 @@ func CheckRecord(t testing.TB, lr plog.LogRecord, vendor string) {
 	}
 }
 
-// CheckOCSF validates the ocsf.* ids of a record against the OCSF 1.8.0 schema.
+// CheckOCSF validates the ocsf.* ids of a record against the OCSF 1.8.0 facts.
 func CheckOCSF(t testing.TB, a pcommon.Map) {
 	t.Helper()
 	get := func(k string) int64 {
@@ -173,11 +171,7 @@ func CheckOCSF(t testing.TB, a pcommon.Map) {
 		return v.Int()
 	}
 	class, activity := get(schema.AttrOCSFClassUID), get(schema.AttrOCSFActivityID)
-	classes := loadOCSF(t)
-	acts, ok := classes[class]
-	require.True(t, ok, "class_uid %d is not an OCSF 1.8.0 class", class)
-	_, ok = acts[activity]
-	assert.True(t, ok, "activity_id %d is not defined for OCSF class %d", activity, class)
+	CheckOCSFIDs(t, schema.OCSF{Class: class, Activity: activity})
 	assert.Equal(t, class/1000, get(schema.AttrOCSFCategoryUID))
 	assert.Equal(t, class*100+activity, get(schema.AttrOCSFTypeUID))
 	sev := get(schema.AttrOCSFSeverityID)
@@ -189,72 +183,35 @@ func CheckOCSF(t testing.TB, a pcommon.Map) {
 		"ocsf.activity_name is set exactly when activity_id is 99")
 }
 
+// CheckOCSFIDs asserts that ids name a class and activity of OCSF 1.8.0 and,
+// where they switch for OCSF 1.9, a class and activity of 1.9.
+func CheckOCSFIDs(t testing.TB, ids schema.OCSF) {
+	t.Helper()
+	f := OCSFFacts(t)
+	c, ok := f.Class18(ids.Class)
+	if assert.True(t, ok, "class_uid %d is not an OCSF %s class of %s", ids.Class, f.Version, facts.OCSFFile) {
+		assert.Contains(t, c.Activities, ids.Activity, "activity_id %d is not defined for OCSF %s class %d", ids.Activity, f.Version, ids.Class)
+	}
+	v19 := ids.V19()
+	c, ok = f.Class19(v19.Class)
+	if assert.True(t, ok, "class_uid %d is not an OCSF %s class of %s", v19.Class, f.V19.Version, facts.OCSFFile) {
+		assert.Contains(t, c.Activities, v19.Activity, "activity_id %d is not defined for OCSF %s class %d", v19.Activity, f.V19.Version, v19.Class)
+	}
+}
+
 var (
-	ocsfOnce    sync.Once
-	ocsfClasses map[int64]map[int64]string
-	ocsfErr     error
+	ocsfOnce  sync.Once
+	ocsfFacts facts.OCSF
+	ocsfErr   error
 )
 
-// loadOCSF reads class uids and activity ids from ../shared/ocsf-schema-1.8.0.
-func loadOCSF(t testing.TB) map[int64]map[int64]string {
+// OCSFFacts returns the OCSF facts of testdata/facts (read once).
+func OCSFFacts(t testing.TB) *facts.OCSF {
 	t.Helper()
 	root := RepoRoot(t)
-	ocsfOnce.Do(func() { ocsfClasses, ocsfErr = readOCSF(filepath.Join(root, "..", "shared", "ocsf-schema-1.8.0")) })
-	require.NoError(t, ocsfErr, "the OCSF 1.8.0 schema must be at ../shared/ocsf-schema-1.8.0")
-	return ocsfClasses
-}
-
-func readOCSF(dir string) (map[int64]map[int64]string, error) {
-	var cats struct {
-		Attributes map[string]struct{ UID int64 } `json:"attributes"`
-	}
-	if err := readJSON(filepath.Join(dir, "categories.json"), &cats); err != nil {
-		return nil, err
-	}
-	files, err := filepath.Glob(filepath.Join(dir, "events", "*", "*.json"))
-	if err != nil || len(files) == 0 {
-		return nil, fmt.Errorf("no OCSF event classes under %s", dir)
-	}
-	out := map[int64]map[int64]string{}
-	for _, f := range files {
-		var c struct {
-			UID        *int64 `json:"uid"`
-			Attributes struct {
-				ActivityID struct {
-					Enum map[string]struct{ Caption string } `json:"enum"`
-				} `json:"activity_id"`
-			} `json:"attributes"`
-		}
-		if err := readJSON(f, &c); err != nil {
-			return nil, err
-		}
-		// A class file names no category; its folder does (events/iam/…).
-		cat, ok := cats.Attributes[filepath.Base(filepath.Dir(f))]
-		if c.UID == nil || !ok {
-			continue
-		}
-		acts := map[int64]string{0: "Unknown", 99: "Other"}
-		for id, e := range c.Attributes.ActivityID.Enum {
-			n, err := strconv.ParseInt(id, 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("%s: activity id %q: %w", f, id, err)
-			}
-			acts[n] = e.Caption
-		}
-		out[cat.UID*1000+*c.UID] = acts
-	}
-	return out, nil
-}
-
-func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
+	ocsfOnce.Do(func() { ocsfErr = facts.Read(filepath.Join(root, "testdata", "facts", facts.OCSFFile), &ocsfFacts) })
+	require.NoError(t, ocsfErr)
+	return &ocsfFacts
 }
 
 // Attr returns attribute k of lr as a string ("" when absent), for assertions.
@@ -277,46 +234,11 @@ func CountByEventID(batches []plog.Logs) map[string]int {
 	return out
 }
 
-// OCSFRequired lists the attributes the OCSF 1.8.0 schema requires of a class
-// (its own, its parents' through "extends", and the base event's).
+// OCSFRequired lists the attributes OCSF 1.8.0 requires of a class (its own,
+// its parents' through "extends", and the base event's).
 func OCSFRequired(t testing.TB, classUID int64) []string {
 	t.Helper()
-	dir := filepath.Join(RepoRoot(t), "..", "shared", "ocsf-schema-1.8.0")
-	files, err := filepath.Glob(filepath.Join(dir, "events", "*", "*.json"))
-	require.NoError(t, err)
-	type class struct {
-		UID        *int64 `json:"uid"`
-		Name       string `json:"name"`
-		Extends    string `json:"extends"`
-		Attributes map[string]json.RawMessage
-	}
-	byName := map[string]class{}
-	var target class
-	cats := map[string]int64{"iam": 3, "network": 4, "application": 6, "system": 1, "findings": 2, "discovery": 5, "remediation": 7, "unmanned_systems": 8}
-	for _, f := range files {
-		var c class
-		require.NoError(t, readJSON(f, &c))
-		byName[c.Name] = c
-		if c.UID != nil && cats[filepath.Base(filepath.Dir(f))]*1000+*c.UID == classUID {
-			target = c
-		}
-	}
-	var base class
-	require.NoError(t, readJSON(filepath.Join(dir, "events", "base_event.json"), &base))
-	byName["base_event"] = base
-	require.NotEmpty(t, target.Name, "class %d not in OCSF 1.8.0", classUID)
-	var required []string
-	for c, seen := target, 0; seen < 10; seen++ {
-		for name, raw := range c.Attributes {
-			var attr struct{ Requirement string }
-			if json.Unmarshal(raw, &attr) == nil && attr.Requirement == "required" {
-				required = append(required, name)
-			}
-		}
-		if c.Extends == "" {
-			break
-		}
-		c = byName[c.Extends]
-	}
-	return required
+	c, ok := OCSFFacts(t).Class18(classUID)
+	require.True(t, ok, "class %d not in the OCSF 1.8.0 facts", classUID)
+	return c.Required
 }
