@@ -3,14 +3,11 @@
 package e2e
 
 import (
-	"fmt"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // acknowledged is how many Asgardeo deliveries the durability test sends while
@@ -32,37 +29,13 @@ func TestDurableExamples(t *testing.T) {
 			otelcol, sim := binary(t, "AUTHTRAIL_OTELCOL"), binary(t, "AUTHTRAIL_SIM")
 			dir := t.TempDir()
 			vl := startVictoriaLogs(t)
-			agKey, gKey := filepath.Join(dir, "authgear.pem"), filepath.Join(dir, "google-sa.json")
-			gAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-			agAddr := startSim(t, sim, "-authgear-key", agKey, "-google", gAddr, "-google-key", gKey, "-backlog", "0", "-rate", "0")
-			asgPort := freePort(t)
-			env := map[string]string{
-				ex.endpointVar:                      vl.url() + ex.path,
-				"AUTHTRAIL_STORAGE_DIR":             filepath.Join(dir, "storage"),
-				"AUTHTRAIL_REPLAY_DIR":              filepath.Join(dir, "replay"),
-				"AUTHTRAIL_METRICS_PORT":            strconv.Itoa(freePort(t)),
-				"VGS_ENDPOINT":                      fmt.Sprintf("127.0.0.1:%d", freePort(t)),
-				"VGS_TOKEN":                         vgsToken,
-				"ASGARDEO_ENDPOINT":                 fmt.Sprintf("127.0.0.1:%d", asgPort),
-				"ASGARDEO_WEBHOOK_SECRET":           asgardeoSecret,
-				"AUTHGEAR_ENDPOINT":                 "http://" + agAddr,
-				"AUTHGEAR_PROJECT_ID":               "simapp",
-				"AUTHGEAR_KEY_ID":                   "sim-key",
-				"AUTHGEAR_PRIVATE_KEY_FILE":         agKey,
-				"GOOGLE_WORKSPACE_ENDPOINT":         "http://" + gAddr + "/",
-				"GOOGLE_WORKSPACE_CREDENTIALS_FILE": gKey,
-				"GOOGLE_WORKSPACE_SUBJECT":          "admin@example.com",
-			}
-			asgURL := fmt.Sprintf("http://127.0.0.1:%d", asgPort)
-			start := func() *collector {
-				c := startExample(t, otelcol, ex.example, dir, env)
-				require.Eventually(t, func() bool { return healthy(asgURL) }, 60*time.Second, 50*time.Millisecond, "webhook intake")
-				return c
-			}
+			d := newDeployment(t, sim, dir, 0, time.Hour)
+			d.env[ex.endpointVar] = vl.url() + ex.path
+			start := func() *collector { return d.start(t, otelcol, ex.example, dir) }
 
 			first := start()
 			vl.stop(t) // the backend goes down
-			runSim(t, sim, "-vendor", "asgardeo", "-url", asgURL+"/events", "-secret", asgardeoSecret,
+			runSim(t, sim, "-vendor", "asgardeo", "-url", d.asgardeoURL+"/events", "-secret", asgardeoSecret,
 				"-count", strconv.Itoa(acknowledged), "-concurrency", "4", "-expect", "200")
 			first.kill(t) // with every delivery acknowledged and none exported
 

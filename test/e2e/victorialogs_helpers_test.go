@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -116,6 +117,55 @@ func startExample(t *testing.T, otelcol, example, dir string, env map[string]str
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	return runCollector(t, dir, cmd)
+}
+
+// deployment is what a production example's environment points at: the mock
+// vendor APIs of `authtrail-sim serve` and free loopback ports for the webhook
+// intakes.
+type deployment struct {
+	env                 map[string]string
+	vgsURL, asgardeoURL string
+	authgearAddr        string
+}
+
+// newDeployment starts the mock Authgear and Google APIs with backlog rows per
+// stream spread over span, and returns the environment the examples read,
+// their storage and replay directories under dir.
+func newDeployment(t *testing.T, sim, dir string, backlog int, span time.Duration) *deployment {
+	agKey, gKey := filepath.Join(dir, "authgear.pem"), filepath.Join(dir, "google-sa.json")
+	gAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	agAddr := startSim(t, sim, "-authgear-key", agKey, "-google", gAddr, "-google-key", gKey,
+		"-backlog", strconv.Itoa(backlog), "-backlog-span", span.String(), "-rate", "0")
+	vgs, asgardeo := fmt.Sprintf("127.0.0.1:%d", freePort(t)), fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	return &deployment{
+		vgsURL: "http://" + vgs, asgardeoURL: "http://" + asgardeo, authgearAddr: agAddr,
+		env: map[string]string{
+			"AUTHTRAIL_STORAGE_DIR":             filepath.Join(dir, "storage"),
+			"AUTHTRAIL_REPLAY_DIR":              filepath.Join(dir, "replay"),
+			"AUTHTRAIL_METRICS_PORT":            strconv.Itoa(freePort(t)),
+			"VGS_ENDPOINT":                      vgs,
+			"VGS_TOKEN":                         vgsToken,
+			"ASGARDEO_ENDPOINT":                 asgardeo,
+			"ASGARDEO_WEBHOOK_SECRET":           asgardeoSecret,
+			"AUTHGEAR_ENDPOINT":                 "http://" + agAddr,
+			"AUTHGEAR_PROJECT_ID":               "simapp",
+			"AUTHGEAR_KEY_ID":                   "sim-key",
+			"AUTHGEAR_PRIVATE_KEY_FILE":         agKey,
+			"GOOGLE_WORKSPACE_ENDPOINT":         "http://" + gAddr + "/",
+			"GOOGLE_WORKSPACE_CREDENTIALS_FILE": gKey,
+			"GOOGLE_WORKSPACE_SUBJECT":          "admin@example.com",
+			"GOOGLE_WORKSPACE_CUSTOMER_ID":      "C0sim",
+		},
+	}
+}
+
+// start runs the example and waits until its webhook intakes answer.
+func (d *deployment) start(t *testing.T, otelcol, example, dir string) *collector {
+	c := startExample(t, otelcol, example, dir, d.env)
+	for _, u := range []string{d.vgsURL, d.asgardeoURL} {
+		require.Eventually(t, func() bool { return healthy(u) }, 60*time.Second, 50*time.Millisecond, "webhook intake %s", u)
+	}
+	return c
 }
 
 // kill ends the collector with SIGKILL: no shutdown, no flush.

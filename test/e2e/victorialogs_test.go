@@ -41,48 +41,22 @@ func TestVictoriaLogsExample(t *testing.T) {
 	vl := startVictoriaLogs(t)
 
 	// The mock vendor APIs: backlogs spread over the last 40 minutes, no new rows.
-	agKey, gKey := filepath.Join(dir, "authgear.pem"), filepath.Join(dir, "google-sa.json")
-	gAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	agAddr := startSim(t, sim, "-authgear-key", agKey, "-google", gAddr, "-google-key", gKey,
-		"-backlog", strconv.Itoa(mockBacklog), "-backlog-span", "40m", "-rate", "0")
-	authgearIDs := simIDs(t, agAddr, time.Now().Add(time.Hour))
+	d := newDeployment(t, sim, dir, mockBacklog, 40*time.Minute)
+	authgearIDs := simIDs(t, d.authgearAddr, time.Now().Add(time.Hour))
 	require.Len(t, authgearIDs, mockBacklog)
 
 	// Exports to replay: Fillout's audit log, and Google activities as an
 	// export of them would carry them.
-	replay := filepath.Join(dir, "replay")
-	writeReplay(t, filepath.Join(replay, "fillout"), "fillout")
-	writeReplay(t, filepath.Join(replay, "google-workspace"), "google_workspace")
+	writeReplay(t, filepath.Join(d.env["AUTHTRAIL_REPLAY_DIR"], "fillout"), "fillout")
+	writeReplay(t, filepath.Join(d.env["AUTHTRAIL_REPLAY_DIR"], "google-workspace"), "google_workspace")
 
-	vgsPort, asgPort := freePort(t), freePort(t)
-	startExample(t, otelcol, "victorialogs", dir, map[string]string{
-		"VICTORIALOGS_ENDPOINT":             vl.url(),
-		"AUTHTRAIL_STORAGE_DIR":             filepath.Join(dir, "storage"),
-		"AUTHTRAIL_REPLAY_DIR":              replay,
-		"AUTHTRAIL_METRICS_PORT":            strconv.Itoa(freePort(t)),
-		"VGS_ENDPOINT":                      fmt.Sprintf("127.0.0.1:%d", vgsPort),
-		"VGS_TOKEN":                         vgsToken,
-		"ASGARDEO_ENDPOINT":                 fmt.Sprintf("127.0.0.1:%d", asgPort),
-		"ASGARDEO_WEBHOOK_SECRET":           asgardeoSecret,
-		"AUTHGEAR_ENDPOINT":                 "http://" + agAddr,
-		"AUTHGEAR_PROJECT_ID":               "simapp",
-		"AUTHGEAR_KEY_ID":                   "sim-key",
-		"AUTHGEAR_PRIVATE_KEY_FILE":         agKey,
-		"AUTHGEAR_POLL_INTERVAL":            "1s",
-		"AUTHGEAR_LAG":                      "2s",
-		"GOOGLE_WORKSPACE_ENDPOINT":         "http://" + gAddr + "/",
-		"GOOGLE_WORKSPACE_CREDENTIALS_FILE": gKey,
-		"GOOGLE_WORKSPACE_SUBJECT":          "admin@example.com",
-		"GOOGLE_WORKSPACE_CUSTOMER_ID":      "C0sim",
-		"GOOGLE_WORKSPACE_POLL_INTERVAL":    "1s",
-		"GOOGLE_WORKSPACE_LAG":              "2s",
-	})
-	vgsURL, asgURL := fmt.Sprintf("http://127.0.0.1:%d", vgsPort), fmt.Sprintf("http://127.0.0.1:%d", asgPort)
-	for _, u := range []string{vgsURL, asgURL} {
-		require.Eventually(t, func() bool { return healthy(u) }, 60*time.Second, 50*time.Millisecond, "webhook intake %s", u)
+	d.env["VICTORIALOGS_ENDPOINT"] = vl.url()
+	for _, poller := range []string{"AUTHGEAR", "GOOGLE_WORKSPACE"} {
+		d.env[poller+"_POLL_INTERVAL"], d.env[poller+"_LAG"] = "1s", "2s"
 	}
-	asgardeo := []string{"-vendor", "asgardeo", "-url", asgURL + "/events", "-secret", asgardeoSecret}
-	vgs := []string{"-vendor", "vgs", "-url", vgsURL + "/events", "-token-header", "X-Authtrail-Token", "-token", vgsToken}
+	d.start(t, otelcol, "victorialogs", dir)
+	asgardeo := []string{"-vendor", "asgardeo", "-url", d.asgardeoURL + "/events", "-secret", asgardeoSecret}
+	vgs := []string{"-vendor", "vgs", "-url", d.vgsURL + "/events", "-token-header", "X-Authtrail-Token", "-token", vgsToken}
 	for _, args := range [][]string{asgardeo, vgs} {
 		runSim(t, sim, append(args, "-samples", filepath.Join(root, "testdata", args[1]), "-count", strconv.Itoa(generatedHook), "-seed", "7")...)
 	}
