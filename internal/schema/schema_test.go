@@ -13,7 +13,7 @@ import (
 )
 
 func TestVocabularyIsSection64(t *testing.T) {
-	require.Len(t, Actions(), 53, "the vocabulary has 53 actions (docs/schema.md#actions)")
+	require.Len(t, Actions(), 53+10, "the vocabulary has 53 actions (docs/schema.md#actions) and 10 for Authgear, Asgardeo and VGS")
 	for _, a := range Actions() {
 		spec, _ := Spec(a)
 		assert.Regexp(t, `^[a-z_]+\.[a-z_]+$`, string(a), "actions are <object>.<verb>")
@@ -34,30 +34,33 @@ func TestSeverityRules(t *testing.T) {
 		e    Event
 		want Severity
 	}{
-		"login ok":                    {Event{Action: ActionLogin, Outcome: OutcomeSuccess}, SeverityInformational},
-		"login failed primary":        {Event{Action: ActionLogin, Outcome: OutcomeFailure}, SeverityLow},
-		"login failed secondary":      {Event{Action: ActionLogin, Outcome: OutcomeFailure, AuthFactor: FactorSecondary}, SeverityMedium},
-		"org delete":                  {Event{Action: ActionOrgDelete}, SeverityCritical},
-		"mfa disable self":            {Event{Action: ActionMFADisable, Actor: bob, Target: bob}, SeverityHigh},
-		"mfa disable by admin capped": {Event{Action: ActionMFADisable, Actor: admin, Target: bob}, SeverityHigh},
-		"mfa enable by admin":         {Event{Action: ActionMFAEnable, Actor: admin, Target: bob}, SeverityLow},
-		"password self":               {Event{Action: ActionPasswordChange, Actor: bob, Target: bob}, SeverityLow},
-		"password by admin":           {Event{Action: ActionPasswordChange, Actor: admin, Target: bob}, SeverityMedium},
-		"password by admin (flag)":    {Event{Action: ActionPasswordReset, Performer: PerformerOther}, SeverityMedium},
-		"password unknown actor":      {Event{Action: ActionPasswordChange, Target: bob}, SeverityLow},
-		"email identifier removed":    {Event{Action: ActionUserIdentifierRemove, ChangeField: "email"}, SeverityMedium},
-		"username identifier removed": {Event{Action: ActionUserIdentifierRemove, ChangeField: "username"}, SeverityLow},
-		"phone identifier updated":    {Event{Action: ActionUserIdentifierUpdate, ChangeField: "phone"}, SeverityMedium},
-		"role to admin":               {Event{Action: ActionUserRoleChange, Changes: Identity{Roles: []string{"Org Admin"}}}, SeverityHigh},
-		"role to viewer":              {Event{Action: ActionUserRoleChange, Changes: Identity{Roles: []string{"viewer"}}}, SeverityMedium},
-		"mfa requirement off":         {Event{Action: ActionOrgMFARequirementChange, RequirementOff: true}, SeverityHigh},
-		"mfa requirement on":          {Event{Action: ActionOrgMFARequirementChange}, SeverityMedium},
-		"failed registration":         {Event{Action: ActionUserCreate, Outcome: OutcomeFailure}, SeverityLow},
-		"failed deletion is low":      {Event{Action: ActionUserDelete, Outcome: OutcomeFailure}, SeverityLow},
-		"app deletes user":            {Event{Action: ActionUserDelete, ActorType: ActorApplication}, SeverityHigh},
-		"api key disables mfa":        {Event{Action: ActionMFADisable, ActorType: ActorAPIKey}, SeverityHigh},
-		"vendor override":             {Event{Action: ActionUserIdentifierAdd, Severity: SeverityInformational}, SeverityInformational},
-		"unmapped":                    {Event{Action: ActionUnmapped, Outcome: OutcomeUnknown}, SeverityInformational},
+		"login ok":                             {Event{Action: ActionLogin, Outcome: OutcomeSuccess}, SeverityInformational},
+		"login failed primary":                 {Event{Action: ActionLogin, Outcome: OutcomeFailure}, SeverityLow},
+		"login failed secondary":               {Event{Action: ActionLogin, Outcome: OutcomeFailure, AuthFactor: FactorSecondary}, SeverityMedium},
+		"org delete":                           {Event{Action: ActionOrgDelete}, SeverityCritical},
+		"mfa disable self":                     {Event{Action: ActionMFADisable, Actor: bob, Target: bob}, SeverityHigh},
+		"mfa disable by admin capped":          {Event{Action: ActionMFADisable, Actor: admin, Target: bob}, SeverityHigh},
+		"mfa enable by admin":                  {Event{Action: ActionMFAEnable, Actor: admin, Target: bob}, SeverityLow},
+		"password self":                        {Event{Action: ActionPasswordChange, Actor: bob, Target: bob}, SeverityLow},
+		"password by admin":                    {Event{Action: ActionPasswordChange, Actor: admin, Target: bob}, SeverityMedium},
+		"password by admin (flag)":             {Event{Action: ActionPasswordReset, Performer: PerformerOther}, SeverityMedium},
+		"password unknown actor":               {Event{Action: ActionPasswordChange, Target: bob}, SeverityLow},
+		"email identifier removed":             {Event{Action: ActionUserIdentifierRemove, ChangeField: "email"}, SeverityMedium},
+		"username identifier removed":          {Event{Action: ActionUserIdentifierRemove, ChangeField: "username"}, SeverityLow},
+		"phone identifier updated":             {Event{Action: ActionUserIdentifierUpdate, ChangeField: "phone"}, SeverityMedium},
+		"role to admin":                        {Event{Action: ActionUserRoleChange, Changes: Identity{Roles: []string{"Org Admin"}}}, SeverityHigh},
+		"role to viewer":                       {Event{Action: ActionUserRoleChange, Changes: Identity{Roles: []string{"viewer"}}}, SeverityMedium},
+		"mfa requirement off":                  {Event{Action: ActionOrgMFARequirementChange, RequirementOff: true}, SeverityHigh},
+		"mfa requirement on":                   {Event{Action: ActionOrgMFARequirementChange}, SeverityMedium},
+		"failed registration":                  {Event{Action: ActionUserCreate, Outcome: OutcomeFailure}, SeverityLow},
+		"failed deletion is low":               {Event{Action: ActionUserDelete, Outcome: OutcomeFailure}, SeverityLow},
+		"app deletes user":                     {Event{Action: ActionUserDelete, ActorType: ActorApplication}, SeverityHigh},
+		"api key disables mfa":                 {Event{Action: ActionMFADisable, ActorType: ActorAPIKey}, SeverityHigh},
+		"vendor override":                      {Event{Action: ActionUserIdentifierAdd, Severity: SeverityInformational}, SeverityInformational},
+		"unmapped":                             {Event{Action: ActionUnmapped, Outcome: OutcomeUnknown}, SeverityInformational},
+		"protection denial keeps its severity": {Event{Action: ActionProtectionBlock, Outcome: OutcomeFailure}, SeverityMedium},
+		"failed config change is low":          {Event{Action: ActionConfigDelete, Outcome: OutcomeFailure}, SeverityLow},
+		"admin generates a user's code":        {Event{Action: ActionOTPGenerate, Performer: PerformerOther}, SeverityHigh},
 	} {
 		t.Run(name, func(t *testing.T) {
 			assert.Equal(t, tc.want, DefaultPolicy.SeverityOf(&tc.e))

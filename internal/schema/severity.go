@@ -140,8 +140,9 @@ func (p *Policy) SeverityOf(e *Event) Severity {
 	if actions[e.Action].Credential && e.actorIsOther() {
 		s++
 	}
-	// 2. a failed IAM change.
-	if e.Outcome == OutcomeFailure && !e.Action.IsAuthentication() && e.Action != ActionUnmapped {
+	// 2. a failed IAM or configuration change (a denial by a protection, a
+	// message not delivered, are no change: they keep their severity).
+	if e.Outcome == OutcomeFailure && (e.Action.hasCategory("iam") || e.Action.hasCategory("configuration")) {
 		s = SeverityLow
 	}
 	// 3. automation doing sensitive things.

@@ -69,6 +69,21 @@ const (
 	ActionNotificationEmailSend     Action = "notification.email_send"
 	ActionNotificationSMSSend       Action = "notification.sms_send"
 
+	// Authgear / Asgardeo / VGS: configuration objects (roles, API resources,
+	// domains, VGS routes and vaults), viewed secrets, requests a rate limit or a
+	// bot or fraud protection denied or let through, one-time codes an admin
+	// generated for a user, WhatsApp messages, a user's consent to a purpose.
+	ActionConfigCreate             Action = "config.create"
+	ActionConfigUpdate             Action = "config.update"
+	ActionConfigDelete             Action = "config.delete"
+	ActionSecretView               Action = "secret.view"
+	ActionProtectionBlock          Action = "protection.block"
+	ActionProtectionAllow          Action = "protection.allow"
+	ActionOTPGenerate              Action = "otp.generate"
+	ActionNotificationWhatsAppSend Action = "notification.whatsapp_send"
+	ActionConsentGrant             Action = "consent.grant"
+	ActionConsentRevoke            Action = "consent.revoke"
+
 	// ActionUnmapped marks a vendor event type that no table maps yet.
 	ActionUnmapped Action = "unmapped"
 )
@@ -95,6 +110,11 @@ var (
 	typeCreation     = []string{"creation"}
 	typeChange       = []string{"change"}
 	typeDeletion     = []string{"deletion"}
+	typeAccess       = []string{"access"}
+
+	catIntrusion = []string{"intrusion_detection"}
+	typeDenied   = []string{"denied"}
+	typeAllowed  = []string{"allowed"}
 )
 
 // ActionSpec is what the schema fixes for every action: its ECS categorization,
@@ -166,7 +186,20 @@ var actions = map[Action]ActionSpec{
 	ActionMailForwardingEnable:      {catConfig, typeChange, SeverityHigh, "Mail forwarding enabled", false},
 	ActionNotificationEmailSend:     {catEmail, typeInfo, SeverityInformational, "Email sent", false},
 	ActionNotificationSMSSend:       {catAuth, typeInfo, SeverityInformational, "SMS sent", false},
-	ActionUnmapped:                  {nil, nil, SeverityInformational, "Vendor event", false},
+
+	// Authgear / Asgardeo / VGS.
+	ActionConfigCreate:             {catConfig, typeCreation, SeverityLow, "Configuration object created", false},
+	ActionConfigUpdate:             {catConfig, typeChange, SeverityLow, "Configuration changed", false},
+	ActionConfigDelete:             {catConfig, typeDeletion, SeverityMedium, "Configuration object deleted", false},
+	ActionSecretView:               {catConfig, typeAccess, SeverityMedium, "Secret viewed", false},
+	ActionProtectionBlock:          {catIntrusion, typeDenied, SeverityMedium, "Request blocked by a security protection", false},
+	ActionProtectionAllow:          {catIntrusion, typeAllowed, SeverityInformational, "Request allowed by a security protection", false},
+	ActionOTPGenerate:              {catIAM, typeUserInfo, SeverityMedium, "One-time code generated", true},
+	ActionNotificationWhatsAppSend: {catAuth, typeInfo, SeverityInformational, "WhatsApp message sent", false},
+	ActionConsentGrant:             {catIAM, typeUserChange, SeverityInformational, "Consent granted", false},
+	ActionConsentRevoke:            {catIAM, typeUserChange, SeverityInformational, "Consent revoked", false},
+
+	ActionUnmapped: {nil, nil, SeverityInformational, "Vendor event", false},
 }
 
 // Spec returns the schema's spec for an action and whether the action is known.
@@ -189,8 +222,12 @@ func Actions() []Action {
 // IsAuthentication reports whether the action belongs to the authentication
 // family, whose events carry only the authenticating user (docs/schema.md#d1-actor-and-target).
 func (a Action) IsAuthentication() bool {
-	for _, c := range actions[a].Category {
-		if c == "authentication" || c == "session" {
+	return a.hasCategory("authentication") || a.hasCategory("session")
+}
+
+func (a Action) hasCategory(c string) bool {
+	for _, x := range actions[a].Category {
+		if x == c {
 			return true
 		}
 	}

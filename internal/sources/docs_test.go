@@ -29,12 +29,13 @@ func TestSchemaDocMatchesCode(t *testing.T) {
 	require.NoError(t, err)
 	doc := string(raw)
 	sections := map[string]string{
-		"vocabulary": vocabularyTable(),
-		"vgs":        mappingTable(vgs.Mappings()),
-		"asgardeo":   mappingTable(asgardeo.Mappings()),
-		"authgear":   mappingTable(authgear.Mappings()),
-		"google":     mappingTable(googleworkspace.Mappings()),
-		"fillout":    mappingTable(fillout.Mappings()),
+		"vocabulary":           vocabularyTable(),
+		"vgs":                  mappingTable(vgs.Mappings()),
+		"asgardeo":             mappingTable(asgardeo.Mappings()),
+		"authgear":             mappingTable(authgear.Mappings()),
+		"authgear-passthrough": passThroughTable(authgear.PassThrough()),
+		"google":               mappingTable(googleworkspace.Mappings()),
+		"fillout":              mappingTable(fillout.Mappings()),
 	}
 	want := doc
 	for name, table := range sections {
@@ -64,12 +65,7 @@ func vocabularyTable() string {
 func mappingTable(m map[string]schema.Mapping) string {
 	var b strings.Builder
 	b.WriteString("| vendor event | action | outcome | OCSF 1.8 class/activity | OCSF 1.9 | severity | fixed attributes |\n|---|---|---|---|---|---|---|\n")
-	codes := make([]string, 0, len(m))
-	for c := range m {
-		codes = append(codes, c)
-	}
-	slices.Sort(codes)
-	for _, c := range codes {
+	for _, c := range sortedKeys(m) {
 		r := m[c]
 		outcome := string(r.Outcome)
 		if outcome == "" {
@@ -96,4 +92,22 @@ func mappingTable(m map[string]schema.Mapping) string {
 		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s | %s | %s |\n", c, r.Action, outcome, o, o19, sev, strings.Join(fixed, ", "))
 	}
 	return b.String()
+}
+
+func passThroughTable(m map[string]string) string {
+	var b strings.Builder
+	b.WriteString("| vendor event | why it passes through |\n|---|---|\n")
+	for _, c := range sortedKeys(m) {
+		fmt.Fprintf(&b, "| `%s` | %s |\n", c, m[c])
+	}
+	return b.String()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

@@ -82,6 +82,30 @@ var asgardeoEvents = []asgardeoEventType{
 	{"user", "userAccountLocked", func(*rand.Rand, map[string]any, time.Time) {}},
 	{"user", "userAccountUnlocked", func(*rand.Rand, map[string]any, time.Time) {}},
 	{"user", "userDeleted", adminAction("")},
+	{"role", "roleUsersUpdated", func(r *rand.Rand, d map[string]any, _ time.Time) {
+		u := d["user"].(map[string]any)
+		delete(d, "user") // role events name their users inside the role
+		d["initiatorType"], d["action"] = "ADMIN", "ROLE_UPDATE"
+		d["role"] = map[string]any{"id": UUID(r), "name": pick(r, []string{"Administrator", "Auditor", "Support"}),
+			"addedUsers": []any{map[string]any{"id": u["id"], "userStoreDomain": "PRIMARY", "claims": u["claims"]}}}
+	}},
+	{"role", "rolePermissionsUpdated", func(r *rand.Rand, d map[string]any, _ time.Time) {
+		delete(d, "user")
+		d["initiatorType"], d["action"] = "ADMIN", "ROLE_UPDATE"
+		d["role"] = map[string]any{"id": UUID(r), "name": "Support",
+			"addedPermissions": []string{"internal_user_mgt_update"}, "removedPermissions": []string{}}
+	}},
+	{"consent", "consentAdded", consentFill("LOGIN", "APPROVED")},
+	{"consent", "consentRevoked", consentFill("CONSENT_REVOKE", "REVOKED")},
+}
+
+// consentFill is a user's consent to the marketing purpose.
+func consentFill(action, state string) func(*rand.Rand, map[string]any, time.Time) {
+	return func(r *rand.Rand, d map[string]any, _ time.Time) {
+		d["initiatorType"], d["action"] = "USER", action
+		d["consent"] = map[string]any{"id": UUID(r), "state": state, "serviceId": "Resident IDP",
+			"purpose": map[string]any{"id": "909eea3e-0000-4000-8000-000000000001", "name": "Marketing Consent"}}
+	}
 }
 
 func sessionFill(r *rand.Rand, d map[string]any, now time.Time) {
@@ -134,6 +158,7 @@ func (asgardeoVendor) Generate(r *rand.Rand, now time.Time) (string, []byte) {
 		"userStore":    map[string]any{"id": "UFJJTUFSWQ==", "name": "PRIMARY"},
 	}
 	et.fill(r, data, now)
+	data["initiatorIpAddress"] = randomIP(r)
 	body, err := json.Marshal(map[string]any{
 		"iss":    "https://api.asgardeo.io/t/simorg",
 		"jti":    UUID(r),

@@ -58,6 +58,14 @@ var authgearActivities = []struct{ activity, eventType string }{
 	{"USER_DISABLED", "user.disabled"},
 	{"USER_DELETED", "user.deleted"},
 	{"EMAIL_SENT", "email.sent"},
+	{"AUTHENTICATION_BLOCKED", "authentication.blocked"},
+	{"RATE_LIMIT_BLOCKED", "rate_limit.blocked"},
+	{"BOT_PROTECTION_VERIFICATION_FAILED", "bot_protection.verification.failed"},
+	{"FRAUD_PROTECTION_DECISION_RECORDED", "fraud_protection.decision_recorded"},
+	{"ADMIN_API_MUTATION_ADD_ROLE_TO_USERS_EXECUTED", "admin_api.mutation.add_role_to_users.executed"},
+	{"ADMIN_API_MUTATION_CREATE_SESSION_EXECUTED", "admin_api.mutation.create_session.executed"},
+	{"PROJECT_APP_SECRET_VIEWED", "project.app.secret.viewed"},
+	{"PROJECT_BILLING_SUBSCRIPTION_UPDATED", "project.billing.subscription.updated"},
 }
 
 // agEvent is one audit row, kept compact: a million of them fit in ~60 MB.
@@ -330,6 +338,28 @@ func (a *AuthgearAPI) writeNode(b *strings.Builder, ev agEvent) {
 		triggeredBy = "admin_api"
 	case "EMAIL_SENT":
 		payload = map[string]any{"recipient": email, "type": "verification"}
+	case "AUTHENTICATION_BLOCKED":
+		payload["error"] = map[string]any{"name": "Forbidden", "reason": "AccountLockout", "message": "account locked", "code": 403}
+	case "RATE_LIMIT_BLOCKED":
+		payload = map[string]any{"rate_limit": map[string]any{"name": "authentication.general", "group": "authentication"}}
+	case "BOT_PROTECTION_VERIFICATION_FAILED":
+		payload = map[string]any{"token": "sim-captcha-token", "provider_type": "cloudflare"}
+	case "FRAUD_PROTECTION_DECISION_RECORDED":
+		payload = map[string]any{"record": map[string]any{"decision": pick2(ev.seq, "blocked", "allowed"), "action": "send_sms",
+			"action_detail": map[string]any{"recipient": "+85290000000", "type": "login"}, "user_id": userID,
+			"triggered_warnings": []string{"SMS_PHONE_COUNTRIES_BY_IP_DAILY_THRESHOLD_EXCEEDED"}}}
+	case "ADMIN_API_MUTATION_ADD_ROLE_TO_USERS_EXECUTED":
+		triggeredBy = "admin_api"
+		payload = map[string]any{"user_ids": []string{userID}, "role_key": pick2(ev.seq, "admin", "editor")}
+	case "ADMIN_API_MUTATION_CREATE_SESSION_EXECUTED":
+		triggeredBy = "admin_api"
+		payload["session"] = map[string]any{"id": "sess-" + strconv.FormatInt(ev.seq, 36), "type": "offline_grant"}
+	case "PROJECT_APP_SECRET_VIEWED":
+		triggeredBy = "portal"
+		payload = map[string]any{"secrets": []string{"admin-api.auth"}}
+	case "PROJECT_BILLING_SUBSCRIPTION_UPDATED":
+		triggeredBy = "portal"
+		payload = map[string]any{"subscription_id": "sub-sim", "plan_name": "business"}
 	}
 	data := map[string]any{
 		"id": id, "seq": ev.seq, "type": act.eventType, "payload": payload,
@@ -349,6 +379,14 @@ func (a *AuthgearAPI) writeNode(b *strings.Builder, ev agEvent) {
 		panic(err) // maps of plain values always marshal
 	}
 	b.Write(enc)
+}
+
+// pick2 alternates between two values by a row's sequence number.
+func pick2(seq int64, even, odd string) string {
+	if seq%2 == 0 {
+		return even
+	}
+	return odd
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -25,8 +25,14 @@ type vgsNotification struct {
 }
 
 type vgsDetails struct {
-	UserEmail string `json:"user_email"`
-	UserIP    string `json:"user_ip"`
+	UserEmail string `json:"user_email,omitempty"`
+	UserIP    string `json:"user_ip,omitempty"`
+	// Route and vault notifications (scope vault / organization).
+	VaultID     string `json:"vault_id,omitempty"`
+	VaultName   string `json:"vault_name,omitempty"`
+	RouteID     string `json:"route_id,omitempty"`
+	RouteName   string `json:"route_name,omitempty"`
+	Environment string `json:"environment,omitempty"`
 }
 
 type vgsProducer struct {
@@ -42,6 +48,15 @@ var vgsEvents = []struct{ event, description, verb string }{
 	{"user.password_updated", "User password updated", "updated password"},
 	{"user.mfa_created", "User enabled MFA", "enabled MFA"},
 	{"user.mfa_deleted", "User disabled MFA", "disabled MFA"},
+}
+
+// vgsConfigEvents are the route and vault notifications of the same channel
+// ("Webhook Notifications", docs.verygoodsecurity.com), with their scope.
+var vgsConfigEvents = []struct{ event, description, scope string }{
+	{"route.created", "Route created", "vault"},
+	{"route.updated", "Route updated", "vault"},
+	{"route.delete", "Route deleted", "vault"},
+	{"vault.created", "Vault created", "organization"},
 }
 
 type vgsVendor struct{}
@@ -70,11 +85,20 @@ func (vgsVendor) Generate(r *rand.Rand, now time.Time) (string, []byte) {
 		Tenant:        "ACsim000000000000000001",
 		Timestamp:     now.UTC().Format("2006-01-02T15:04:05.000Z"),
 	}
+	if r.IntN(5) == 0 { // one in five is a route or vault change
+		cfg := pick(r, vgsConfigEvents)
+		n.Event, n.Description, n.Scope = cfg.event, cfg.description, cfg.scope
+		n.Details = vgsDetails{VaultID: "tntsim0001", VaultName: "payments-live", Environment: "live"}
+		n.Summary = fmt.Sprintf("%s in vault %s by %s", cfg.description, n.Details.VaultID, producer.email)
+		if cfg.scope == "vault" {
+			n.Details.RouteID, n.Details.RouteName = fmt.Sprintf("rt%04d", r.IntN(10000)), "inbound-payments"
+		}
+	}
 	body, err := json.Marshal(n)
 	if err != nil {
 		panic(err) // a fixed struct always marshals
 	}
-	return ev.event, body
+	return n.Event, body
 }
 
 // VGS's signing scheme is not public; setups put a static token in a header.

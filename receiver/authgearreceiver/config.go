@@ -35,6 +35,7 @@ type Config struct {
 	// TokenLifetime is how long each signed JWT is valid (Authgear allows 5m skew).
 	TokenLifetime time.Duration `mapstructure:"token_lifetime"`
 	// ActivityTypes limits the audit log to these AuditLogActivityType values.
+	// Empty (the default) sends no filter: Authgear then returns every type it knows.
 	ActivityTypes []string `mapstructure:"activity_types"`
 	// Poll is the shared poll loop configuration.
 	Poll poll.Config `mapstructure:",squash"`

@@ -32,6 +32,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, 5*time.Minute, def.TokenLifetime)
 	assert.Nil(t, def.Webhook)
 	assert.Nil(t, def.Poll.StorageID)
+	assert.Empty(t, def.ActivityTypes, "no filter by default: Authgear then returns every type it knows")
 
 	full := load(t, "full")
 	require.NoError(t, confmap.Validate(full))

@@ -36,11 +36,11 @@ var envelopeConsumed = vjson.Skip{"jti": nil, "iat": nil, "rci": nil, "events": 
 var dataConsumed = vjson.Skip{
 	"user":          {"id": nil, "claims": nil, "addedClaims": nil, "updatedClaims": nil},
 	"tenant":        nil,
-	"initiatorType": nil,
-	"application":   {"id": nil, "name": nil},
-	"reason":        {"description": nil, "context": {"failedStep": {"authenticator": nil, "step": nil}}},
-	"accessToken":   {"tokenType": nil, "grantType": nil},
-	"session":       {"id": nil},
+	"initiatorType": nil, "initiatorIpAddress": nil,
+	"application": {"id": nil, "name": nil},
+	"reason":      {"description": nil, "context": {"failedStep": {"authenticator": nil, "step": nil}}},
+	"accessToken": {"tokenType": nil, "grantType": nil},
+	"session":     {"id": nil},
 }
 
 // unmappedConsumed keeps everything of an unknown event type but its tenant,
@@ -175,6 +175,10 @@ func mapEvent(e *schema.Event, name string, data vjson.Node) {
 		e.AuthMethod = authenticators[strings.ToLower(authenticator)]
 	}
 
+	e.ClientAddress = data.Str("initiatorIpAddress")
+	if read := readers[name]; read != nil {
+		read(e, data)
+	}
 	e.Reason = data.Str("reason", "description")
 	if e.Outcome == schema.OutcomeFailure {
 		e.ErrorType = schema.ClassifyFailure(e.Reason, failureReasons)

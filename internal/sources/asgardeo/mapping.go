@@ -49,6 +49,38 @@ var mappings = map[string]schema.Mapping{
 	"userAccountLocked":   {Action: schema.ActionUserLock, OCSF: ocsf19(schema.OCSFAccountChange, 9, 6)},
 	"userAccountUnlocked": {Action: schema.ActionUserUnlock, OCSF: ocsf19(schema.OCSFAccountChange, 12, 7)},
 	"userDeleted":         {Action: schema.ActionUserDelete, OCSF: ocsf19(schema.OCSFAccountChange, 6, 3)},
+
+	// Role management (Asgardeo; WSO2 Identity Server 7.4 and later): role
+	// definitions are configuration; assigning users or groups to a role is a
+	// privilege change; a role's permissions changing is one too.
+	"roleCreated":     roleConfig(schema.ActionConfigCreate, 1),
+	"roleMetaUpdated": roleConfig(schema.ActionConfigUpdate, 3),
+	"roleDeleted":     roleConfig(schema.ActionConfigDelete, 4),
+	"rolePermissionsUpdated": {Action: schema.ActionConfigUpdate, ChangeField: "permissions", TargetType: "role",
+		Severity: schema.SeverityMedium, OCSF: ocsf(schema.OCSFEntityManagement, 3, "")},
+	"roleUsersUpdated": {Action: schema.ActionUserRoleChange, ChangeField: "role", TargetType: "role",
+		OCSF: ocsf(schema.OCSFUserAccessMgmt, schema.OCSFActivityOther, "Role Assignment Change")},
+	"roleGroupsUpdated": {Action: schema.ActionGroupPermissionUpdate, ChangeField: "role", TargetType: "role",
+		OCSF: ocsf(schema.OCSFGroupManagement, schema.OCSFActivityOther, "Role Assignment Change")},
+	"roleIdpGroupsUpdated": {Action: schema.ActionGroupPermissionUpdate, ChangeField: "role", TargetType: "role",
+		OCSF: ocsf(schema.OCSFGroupManagement, schema.OCSFActivityOther, "Role Assignment Change")},
+
+	// A group's members changed: named by WSO2's webhook event handlers
+	// (identity-webhook-event-handlers), not yet on the documentation page.
+	"groupUpdated": {Action: schema.ActionGroupMembershipChange,
+		OCSF: ocsf(schema.OCSFGroupManagement, schema.OCSFActivityOther, "Membership Change")},
+
+	// Consents to a purpose (marketing, terms …), and new versions of a purpose.
+	"consentAdded": {Action: schema.ActionConsentGrant, ChangeField: "consent", TargetType: "consent_purpose",
+		OCSF: ocsf(schema.OCSFAccountChange, schema.OCSFActivityOther, "Consent Grant")},
+	"consentRevoked": {Action: schema.ActionConsentRevoke, ChangeField: "consent", TargetType: "consent_purpose",
+		OCSF: ocsf(schema.OCSFAccountChange, schema.OCSFActivityOther, "Consent Revoke")},
+	"purposeVersionAdded": {Action: schema.ActionConfigUpdate, ChangeField: "version", TargetType: "consent_purpose",
+		OCSF: ocsf(schema.OCSFEntityManagement, 3, "")},
+}
+
+func roleConfig(a schema.Action, activity int64) schema.Mapping {
+	return schema.Mapping{Action: a, TargetType: "role", OCSF: ocsf(schema.OCSFEntityManagement, activity, "")}
 }
 
 var (

@@ -11,6 +11,7 @@ package authgear // import "github.com/authtrail/authtrail/internal/sources/auth
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -177,6 +178,9 @@ var dataConsumed = vjson.Skip{
 	"payload": {
 		"session":  {"id": nil},
 		"login_id": nil,
+		// Secrets and whole project configurations stay out of the record
+		// (PROJECT_APP_UPDATED keeps app_config_diff).
+		"client_secret": nil, "token": nil, "app_config": nil, "app_config_old": nil, "app_config_new": nil,
 		"user": {"id": nil, "standard_attributes": {
 			"email": nil, "preferred_username": nil, "name": nil, "given_name": nil, "family_name": nil,
 		}},
@@ -228,7 +232,8 @@ func mapEvent(e *schema.Event, code string, data vjson.Node, project string) (sc
 		tenant.ID = project
 	}
 
-	m, ok := mappings[code]
+	payload := data.Get("payload")
+	m, ok := lookup(code, payload)
 	if !ok {
 		e.Unmapped()
 		return tenant, nil
@@ -238,38 +243,50 @@ func mapEvent(e *schema.Event, code string, data vjson.Node, project string) (sc
 	if t, ok := actorTypes[data.Str("context", "triggered_by")]; ok {
 		e.ActorType = t
 	}
-	payload := data.Get("payload")
 	user := userIdentity(payload.Get("user"))
 	if login := payload.Str("login_id"); user.IsZero() && login != "" {
-		user = schema.Identity{Name: login} // the identifier that was not found
+		user = schema.Identity{Name: login} // the identifier that was not found, or reset
 	}
-	if e.Action.IsAuthentication() || e.Action == schema.ActionVerify ||
-		e.Action == schema.ActionNotificationEmailSend || e.Action == schema.ActionNotificationSMSSend {
+	if actsAlone(e.Action) {
 		e.Actor = user
 		if e.ActorType == schema.ActorUnknown && !user.IsZero() {
 			e.ActorType = schema.ActorUser
 		}
-		return tenant, nil
+	} else {
+		e.Target = user
+		if e.ActorType == schema.ActorUser {
+			e.Actor, e.Performer = user, schema.PerformerSelf
+		} else if e.ActorType != schema.ActorUnknown {
+			e.Performer = schema.PerformerOther
+		}
+		mapIdentityChange(e, payload)
 	}
-	e.Target = user
-	if e.ActorType == schema.ActorUser {
-		e.Actor, e.Performer = user, schema.PerformerSelf
-	} else if e.ActorType != schema.ActorUnknown {
-		e.Performer = schema.PerformerOther
+	e.Reason = payload.Str("reason") // why an admin deleted a user
+	if read := readers[code]; read != nil {
+		read(e, payload)
 	}
-	mapIdentityChange(e, payload)
 	return tenant, nil
+}
+
+// actsAlone reports whether the user of an event is its actor with no target:
+// authentication, messages sent to the user, requests a protection judged.
+func actsAlone(a schema.Action) bool {
+	s, _ := schema.Spec(a)
+	return a.IsAuthentication() || slices.Contains(s.Category, "email") || slices.Contains(s.Category, "intrusion_detection")
 }
 
 // mapIdentityChange reads identity, old_identity and new_identity of IDENTITY_* events.
 func mapIdentityChange(e *schema.Event, payload vjson.Node) {
-	claim := identityClaim[e.ChangeField]
-	if claim == "" {
-		return
-	}
 	cur := payload.Get("identity")
 	if !cur.Exists() {
 		cur = payload.Get("new_identity")
+	}
+	if e.ChangeField == "" && cur.Exists() {
+		e.ChangeField = identityKind(cur)
+	}
+	claim := identityClaim[e.ChangeField]
+	if claim == "" {
+		return
 	}
 	e.AuthProvider = cur.Str("claims", oauthProviderKy)
 	if old := payload.Get("old_identity"); old.Exists() {

@@ -62,13 +62,18 @@ func Write(b *schema.Builder, root vjson.Node, original string) error {
 		ClientAddress: root.Str("details", "user_ip"),
 		UserAgent:     root.Str("producer", "user_agent"),
 	}
-	if m, ok := mappings[code]; ok {
+	if m, ok := lookup(code, root); ok {
 		e.Apply(m)
 	} else {
 		e.Unmapped()
 	}
 	if email := root.Str("producer", "user_email"); email != "" {
 		e.Actor = schema.Identity{Email: email, Name: email}
+	} else if app := root.Str("producer", "application_name"); app != "" {
+		e.ActorType, e.AppName = schema.ActorApplication, app // a VGS service (account-updater, calm-api)
+	}
+	if f, ok := targets[e.TargetType]; ok {
+		e.TargetID, e.TargetName = root.Str("details", f[0]), root.Str("details", f[1])
 	}
 	// Authentication events carry only the authenticating user (docs/schema.md#d1-actor-and-target).
 	if email := root.Str("details", "user_email"); email != "" && !e.Action.IsAuthentication() {
@@ -98,3 +103,20 @@ var consumedWithTenant = func() vjson.Skip {
 	}
 	return s
 }()
+
+// lookup finds the row of an event; a 3-D Secure event's details.success
+// selects "<event>/true" or "<event>/false".
+func lookup(code string, root vjson.Node) (schema.Mapping, bool) {
+	switch root.Get("details", "success").Kind() {
+	case vjson.KindTrue:
+		if m, ok := mappings[code+"/true"]; ok {
+			return m, true
+		}
+	case vjson.KindFalse:
+		if m, ok := mappings[code+"/false"]; ok {
+			return m, true
+		}
+	}
+	m, ok := mappings[code]
+	return m, ok
+}

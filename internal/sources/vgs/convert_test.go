@@ -87,15 +87,15 @@ func TestSeedFieldsMapped(t *testing.T) {
 }
 
 func TestUnknownEventPassesThrough(t *testing.T) {
-	ld, err := Decode([]byte(`{"event":"vault.created","id":"v1","org_id":"AC1","details":{"vault_id":"tnt1"}}`), sources.Options{})
+	ld, err := Decode([]byte(`{"event":"vault.archived","id":"v1","org_id":"AC1","details":{"vault_id":"tnt1"}}`), sources.Options{})
 	require.NoError(t, err)
 	lr := sourcetest.Records(ld)[0]
 	assert.Equal(t, "identity.unmapped", lr.EventName())
-	assert.Equal(t, "vault.created", sourcetest.Attr(lr, schema.AttrEventCode))
+	assert.Equal(t, "vault.archived", sourcetest.Attr(lr, schema.AttrEventCode))
 	assert.Equal(t, "unknown", sourcetest.Attr(lr, schema.AttrEventOutcome))
 	assert.Equal(t, "tnt1", sourcetest.Attr(lr, "vgs.details.vault_id"))
 	assert.Empty(t, sourcetest.Attr(lr, schema.AttrOCSFClassUID))
-	assert.Equal(t, "Vendor event vault.created", lr.Body().Str())
+	assert.Equal(t, "Vendor event vault.archived", lr.Body().Str())
 }
 
 func TestDecodeErrors(t *testing.T) {
@@ -116,9 +116,74 @@ func TestDecodeErrors(t *testing.T) {
 }
 
 func TestEveryMappingIsInTheVocabulary(t *testing.T) {
-	require.Len(t, Mappings(), 6)
+	require.Len(t, Mappings(), 40)
 	for code, m := range Mappings() {
 		_, ok := schema.Spec(m.Action)
 		assert.True(t, ok, code)
+	}
+}
+
+// The vault, route, card, network-token and 3-D Secure families of the same
+// channel (samples built from docs.verygoodsecurity.com: "Webhook Notifications"
+// (vault/platform-insights/notifications), "Account Updater Notifications",
+// "Network Token Events" and the CMP "Notifications" page).
+func TestConfigurationFamilies(t *testing.T) {
+	got := sourcetest.Golden(t, Vendor, Decode)
+	for name, w := range map[string]struct{ action, outcome, severity, targetType, targetID, targetName, actorType string }{
+		"route_created":                 {"config.create", "success", "medium", "route", "c4b0e1f2", "inbound-payments", "user"},
+		"route_updated":                 {"config.update", "success", "medium", "route", "c4b0e1f2", "inbound-payments", "user"},
+		"route_delete":                  {"config.delete", "success", "medium", "route", "c4b0e1f2", "inbound-payments", "user"},
+		"vault_created":                 {"config.create", "success", "low", "vault", "tntabc123", "payments-live", "user"},
+		"au_card_updated":               {"config.update", "success", "informational", "card", "CRDuVQCsenqj6dbHFQq9gen2E", "", "application"},
+		"cmp_au_card_enrollment_failed": {"config.create", "failure", "low", "card", "CRDnKQt89XXFRQVB", "9200", "application"},
+		"network_token_suspended":       {"config.update", "success", "informational", "network_token", "0e28d9f6-d8a3-43ca-9bd8-b99c477c2b4c", "5114103XX3542293", "application"},
+		"cmp_threeds_challenge_result":  {"authentication.verify", "failure", "informational", "card", "CRDecqZp3xRgXU3TFmtcDdzQs", "", "application"},
+	} {
+		ld, ok := got[name]
+		require.True(t, ok, "no input %s", name)
+		lr := sourcetest.Records(ld)[0]
+		a := func(k string) string { return sourcetest.Attr(lr, k) }
+		assert.Equal(t, w.action, a(schema.AttrEventAction), name)
+		assert.Equal(t, w.outcome, a(schema.AttrEventOutcome), name)
+		assert.Equal(t, w.severity, a(schema.AttrSeverity), name)
+		assert.Equal(t, w.targetType, a(schema.AttrTargetType), name)
+		assert.Equal(t, w.targetID, a(schema.AttrTargetID), name)
+		assert.Equal(t, w.targetName, a(schema.AttrTargetName), name)
+		assert.Equal(t, w.actorType, a(schema.AttrActorType), name)
+	}
+	app := sourcetest.Records(got["au_card_updated"])[0]
+	assert.Equal(t, "account-updater", sourcetest.Attr(app, schema.AttrApplicationName))
+}
+
+func TestThreeDSOutcomeFollowsSuccess(t *testing.T) {
+	for success, outcome := range map[string]string{"true": "success", "false": "failure", "null": "unknown"} {
+		raw := []byte(`{"event":"cmp_threeds.device_fingerprint","id":"x","timestamp":"2025-12-03T04:20:00.000Z","details":{"success":` + success + `}}`)
+		ld, err := Decode(raw, sources.Options{})
+		require.NoError(t, err)
+		assert.Equal(t, outcome, sourcetest.Attr(sourcetest.Records(ld)[0], schema.AttrEventOutcome), success)
+	}
+}
+
+// documentedEvents are the notification types of VGS's "Webhook Notifications"
+// (vault/platform-insights/notifications), "Monitoring User Actions
+// Programmatically", "Network Token Events" and CMP "Notifications" pages.
+var documentedEvents = []string{
+	"user.logged_in", "user.permissions_updated", "user.permissions_deleted", "user.password_updated",
+	"user.mfa_created", "user.mfa_deleted",
+	"route.created", "route.updated", "route.delete", "vault.created",
+	"au_card.updated", "au_card.expired", "au_card.closed", "au_card.non_participating",
+	"au_card.contact_cardholder_advice", "au_card.unknown", "au_card.enrolled", "au_card.opt_out",
+	"cmp_au_card.updated", "cmp_au_card.expired", "cmp_au_card.closed", "cmp_au_card.non_participating",
+	"cmp_au_card.contact_cardholder_advice", "cmp_au_card.unknown", "cmp_au_card.enrolled",
+	"cmp_au_card.opt_out", "cmp_au_card.enrollment_failed",
+	"network_token.updated", "network_token.used", "network_token.suspended", "network_token.activated",
+	"network_token.deleted", "cmp_network_token.updated",
+	"cmp_threeds.device_fingerprint", "cmp_threeds.challenge_result",
+}
+
+func TestEveryDocumentedEventIsMapped(t *testing.T) {
+	for _, name := range documentedEvents {
+		_, ok := Mappings()[name]
+		assert.True(t, ok, "%s is documented but not mapped", name)
 	}
 }

@@ -209,6 +209,17 @@ func (n Node) Bool(path ...string) bool {
 	return n.Kind() == KindTrue
 }
 
+// Strings lists the non-empty strings of an array; nil for any other kind.
+func (n Node) Strings() []string {
+	var out []string
+	for i := range n.Len() {
+		if s := n.At(i).Str(); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // Len is the number of an array's items; 0 for any other kind.
 func (n Node) Len() int {
 	switch {

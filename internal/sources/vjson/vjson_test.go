@@ -66,6 +66,8 @@ func TestGetters(t *testing.T) {
 		assert.Equal(t, "v", n.Str("o", "k"), name)
 		assert.Equal(t, "r", n.Str("a", "1", "q"), name)
 		assert.Equal(t, "p", n.Get("a").Str("0"), name)
+		assert.Equal(t, []string{"p"}, n.Get("a").Strings(), name, "objects in an array are no strings")
+		assert.Nil(t, n.Get("o").Strings(), name)
 		assert.False(t, n.Get("a", "2").Exists(), name)
 		assert.False(t, n.Get("a", "-1").Exists(), name)
 		assert.False(t, n.Get("s", "x").Exists(), name)
