@@ -183,8 +183,8 @@ var readmeQuestions = map[string]func(t *testing.T, got, all []map[string]string
 		}
 		assertRows(t, got, want, fromSamples)
 		for _, row := range got {
-			assert.True(t, row["user.name"] != "" || row["user.email"] != "", "actor of %v", row)
-			assert.True(t, row["user.target.name"] != "" || row["group.name"] != "", "target of %v", row)
+			assert.True(t, row["user.name"] != "" || row["user.email"] != "" || row["authtrail.actor.type"] != "", "actor of %v", row)
+			assert.True(t, row["user.target.name"] != "" || row["user.target.id"] != "" || row["group.name"] != "", "target of %v", row)
 		}
 	},
 	"Records per vendor and action:": func(t *testing.T, got, all []map[string]string, _ sampleSet) {
