@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.uber.org/zap"
 )
 
 const checkpointKey = "checkpoint"
@@ -36,20 +37,36 @@ type passState struct {
 
 const checkpointVersion = 1
 
-func loadCheckpoint(ctx context.Context, c storage.Client) (*checkpoint, error) {
-	raw, err := c.Get(ctx, checkpointKey)
+// loadCheckpoint reads the stream's checkpoint. One that cannot be used (not
+// decodable, another version, another fingerprint) starts a new stream, and
+// says so at warn with the reason: the new stream reads initial_lookback
+// again, which may deliver events twice. A store that cannot be read fails the
+// start instead: guessing could skip events.
+func (p *Poller) loadCheckpoint(ctx context.Context) (*checkpoint, error) {
+	fresh := &checkpoint{Fingerprint: p.set.Fingerprint, Recent: map[string]int64{}}
+	raw, err := p.client.Get(ctx, checkpointKey)
 	if err != nil {
 		return nil, fmt.Errorf("reading checkpoint: %w", err)
 	}
 	if raw == nil {
-		return nil, nil
+		return fresh, nil
 	}
+	const next = "starting a new stream from initial_lookback; events in it that were delivered before are delivered again"
 	var cp checkpoint
-	if err := json.Unmarshal(raw, &cp); err != nil {
-		return nil, fmt.Errorf("decoding checkpoint: %w", err)
+	switch err := json.Unmarshal(raw, &cp); {
+	case err != nil:
+		p.logger.Warn("the checkpoint is unreadable; "+next, zap.Error(err))
+		return fresh, nil
+	case cp.Version != checkpointVersion:
+		p.logger.Warn("the checkpoint was written by another version of authtrail; "+next,
+			zap.Int("checkpoint_version", cp.Version), zap.Int("version", checkpointVersion))
+		return fresh, nil
+	case cp.Fingerprint != p.set.Fingerprint:
+		p.logger.Warn("the configuration that defines the stream (endpoint, tenant, filters) changed; " + next)
+		return fresh, nil
 	}
-	if cp.Version != checkpointVersion {
-		return nil, nil
+	if cp.Recent == nil {
+		cp.Recent = map[string]int64{}
 	}
 	return &cp, nil
 }
@@ -71,12 +88,30 @@ func saveCheckpoint(ctx context.Context, c storage.Client, raw []byte) error {
 	return nil
 }
 
-// prune drops ids older than keepFrom, then the oldest beyond max.
+// remember adds a delivered id; the caller holds p.mu. At max_recent_ids the
+// oldest tenth is evicted first, so the set never exceeds the bound however
+// long passes fail while webhooks keep arriving (evicting in bulk keeps the
+// sort rare). An evicted id read again in an overlap is delivered again.
+func (p *Poller) remember(id string, t int64) {
+	cp, max := p.cp, p.cfg.MaxRecentIDs
+	if _, ok := cp.Recent[id]; !ok && len(cp.Recent) >= max {
+		before := len(cp.Recent)
+		cp.prune(time.Time{}, max-max/10-1)
+		p.tb.AuthtrailPollRecentIdsEvicted.Add(context.Background(), int64(before-len(cp.Recent)), p.measure())
+		p.logger.Warn("max_recent_ids reached: the oldest tenth of the delivered ids is forgotten; raise max_recent_ids if events in the overlap are delivered twice",
+			zap.Int("max_recent_ids", max))
+	}
+	cp.Recent[id] = t
+}
+
+// prune drops ids older than keepFrom (unless zero), then the oldest beyond max.
 func (cp *checkpoint) prune(keepFrom time.Time, max int) {
-	from := keepFrom.UnixNano()
-	for id, t := range cp.Recent {
-		if t < from {
-			delete(cp.Recent, id)
+	if !keepFrom.IsZero() {
+		from := keepFrom.UnixNano()
+		for id, t := range cp.Recent {
+			if t < from {
+				delete(cp.Recent, id)
+			}
 		}
 	}
 	if len(cp.Recent) <= max {

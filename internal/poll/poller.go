@@ -7,12 +7,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
-	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.opentelemetry.io/otel/attribute"
@@ -29,8 +27,12 @@ type Settings struct {
 	// Name tells apart the streams of one receiver (e.g. one per application);
 	// it names the receiver's storage client.
 	Name string
-	// Fingerprint identifies the stream (tenant, application, filters): a
-	// checkpoint written under another fingerprint is not reused.
+	// Stream names the stream in logs and metrics (e.g. "audit_log", "login").
+	Stream string
+	// Endpoint is where the stream is read from, for logs.
+	Endpoint string
+	// Fingerprint identifies the stream (see Fingerprint): a checkpoint
+	// written under another fingerprint is not reused.
 	Fingerprint string
 	// Retention is how far back the vendor keeps events (zero: unlimited).
 	Retention time.Duration
@@ -42,7 +44,7 @@ type Settings struct {
 	Now func() time.Time
 }
 
-// Poller runs passes over a vendor API until shut down.
+// Poller runs passes over one stream of a vendor API until shut down.
 type Poller struct {
 	cfg     *Config
 	set     Settings
@@ -50,14 +52,24 @@ type Poller struct {
 	logger  *zap.Logger
 	tb      *metadata.TelemetryBuilder
 	obsrecv *receiverhelper.ObsReport
-	attrs   metric.MeasurementOption
+	attrs   attribute.Set
 
-	host   component.Host
-	client storage.Client
-	cp     *checkpoint
+	host       component.Host
+	client     storage.Client
+	health     streamHealth
+	apiFails   failureLog
+	drainFails failureLog
+
 	cancel context.CancelFunc
-	done   chan struct{}
-	mu     sync.Mutex // guards cp for Checkpoint()
+	// abandon cancels deliveries, which otherwise outlive the loop's context
+	// (see deliver), when Shutdown's own deadline passes.
+	abandon context.CancelFunc
+	done    chan struct{}
+
+	closeClient sync.Once
+
+	mu sync.Mutex // guards cp: webhooks read and add ids while a pass runs
+	cp *checkpoint
 }
 
 // New prepares a poller; nothing runs until Start.
@@ -75,9 +87,13 @@ func New(cfg *Config, set Settings, next consumer.Logs) (*Poller, error) {
 	if set.Now == nil {
 		set.Now = time.Now
 	}
+	logger := set.Receiver.Logger.With(zap.String("receiver", set.Receiver.ID.String()),
+		zap.String("stream", set.Stream), zap.String("endpoint", set.Endpoint))
 	return &Poller{
-		cfg: cfg, set: set, next: next, logger: set.Receiver.Logger, tb: tb, obsrecv: obsrecv,
-		attrs: metric.WithAttributeSet(attribute.NewSet(attribute.String("receiver", set.Receiver.ID.String()))),
+		cfg: cfg, set: set, next: next, logger: logger, tb: tb, obsrecv: obsrecv,
+		attrs:      attribute.NewSet(attribute.String("receiver", set.Receiver.ID.String()), attribute.String("stream", set.Stream)),
+		apiFails:   failureLog{logger: logger, now: set.Now, what: "polling the vendor API"},
+		drainFails: failureLog{logger: logger, now: set.Now, what: "delivering to the pipeline"},
 	}, nil
 }
 
@@ -92,31 +108,43 @@ func (p *Poller) Start(ctx context.Context, host component.Host) error {
 
 func (p *Poller) startWith(ctx context.Context, host component.Host, client storage.Client) error {
 	p.host, p.client = host, client
-	cp, err := loadCheckpoint(ctx, client)
+	if p.health.report == nil {
+		p.health.report = func(ev *componentstatus.Event) { componentstatus.ReportStatus(host, ev) }
+	}
+	cp, err := p.loadCheckpoint(ctx)
 	if err != nil {
 		return err
 	}
-	switch {
-	case cp == nil:
-		cp = &checkpoint{Fingerprint: p.set.Fingerprint}
-	case cp.Fingerprint != p.set.Fingerprint:
-		p.logger.Info("the configuration that defines the stream changed; starting a new stream from initial_lookback")
-		cp = &checkpoint{Fingerprint: p.set.Fingerprint}
-	}
-	if cp.Recent == nil {
-		cp.Recent = map[string]int64{}
-	}
 	p.cp = cp
+	p.logStart()
 	runCtx, cancel := context.WithCancel(context.Background())
-	p.cancel, p.done = cancel, make(chan struct{})
-	go p.run(runCtx)
+	deliverCtx, abandon := context.WithCancel(context.Background())
+	p.cancel, p.abandon, p.done = cancel, abandon, make(chan struct{})
+	go p.run(runCtx, deliverCtx)
 	return nil
 }
 
+func (p *Poller) logStart() {
+	from := "a new stream, from initial_lookback"
+	if !p.cp.Watermark.IsZero() {
+		from = "resuming after " + p.cp.Watermark.UTC().Format(time.RFC3339)
+	}
+	store := "memory (a restart reads initial_lookback again)"
+	if p.cfg.StorageID != nil {
+		store = p.cfg.StorageID.String()
+	}
+	p.logger.Info("polling", zap.String("from", from), zap.Duration("poll_interval", p.cfg.PollInterval),
+		zap.Duration("lag", p.cfg.Lag), zap.Duration("overlap", p.cfg.Overlap), zap.String("checkpoints", store))
+}
+
+// storageClient opens the configured storage extension. Without one the
+// checkpoint lives only in the poller (p.cp), which is all an in-memory
+// store would hold: a new poller starts empty either way. The collector's
+// no-op client stands in for the store.
 func (p *Poller) storageClient(ctx context.Context, host component.Host) (storage.Client, error) {
 	if p.cfg.StorageID == nil {
 		p.logger.Warn("no storage extension configured: the checkpoint lives in memory, so a restart re-reads initial_lookback and may deliver events twice")
-		return newMemClient(), nil
+		return storage.NewNopClient(), nil
 	}
 	ext, ok := host.GetExtensions()[*p.cfg.StorageID]
 	if !ok {
@@ -133,26 +161,36 @@ func (p *Poller) storageClient(ctx context.Context, host component.Host) (storag
 	return client, nil
 }
 
-// Shutdown stops polling; a page in flight is not acknowledged, so it is read
-// again after the next start.
+// Shutdown stops polling. A page already fetched is delivered and
+// checkpointed first unless ctx expires; then its delivery is cancelled, and
+// the storage client and telemetry are released all the same. A second call
+// (after a failed start, say) does nothing more.
 func (p *Poller) Shutdown(ctx context.Context) error {
+	var errs []error
 	if p.cancel != nil {
 		p.cancel()
 		select {
 		case <-p.done:
 		case <-ctx.Done():
-			return ctx.Err()
+			errs = append(errs, fmt.Errorf("stream %q: a delivery was still running: %w", p.set.Stream, ctx.Err()))
 		}
+		p.abandon()
+		p.cancel = nil
 	}
-	var err error
 	if p.client != nil {
-		err = p.client.Close(ctx)
+		p.closeClient.Do(func() {
+			// Closing needs no deadline of its own; an expired ctx must not skip it.
+			errs = append(errs, p.client.Close(context.WithoutCancel(ctx)))
+		})
 	}
 	p.tb.Shutdown()
-	return err
+	return errors.Join(errs...)
 }
 
-func (p *Poller) run(ctx context.Context) {
+// run passes until cancelled: at once while catching up, else every
+// poll_interval. A stream whose requests only a configuration change can fix
+// stops.
+func (p *Poller) run(ctx, deliverCtx context.Context) {
 	defer close(p.done)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -162,8 +200,12 @@ func (p *Poller) run(ctx context.Context) {
 			return
 		case <-timer.C:
 		}
-		caughtUp, err := p.pass(ctx)
+		caughtUp, err := p.pass(ctx, deliverCtx)
 		if ctx.Err() != nil {
+			return
+		}
+		var apiErr *APIError
+		if errors.As(err, &apiErr) && apiErr.Permanent() {
 			return
 		}
 		wait := p.cfg.PollInterval
@@ -171,203 +213,6 @@ func (p *Poller) run(ctx context.Context) {
 			wait = 0 // catching up: the next window at once
 		}
 		timer.Reset(wait)
-	}
-}
-
-// pass reads one window page by page. The watermark advances to the window's
-// end only after every page was consumed; after each consumed page the
-// checkpoint records where to resume.
-func (p *Poller) pass(ctx context.Context) (caughtUp bool, err error) {
-	now := p.set.Now()
-	horizon := now.Add(-p.cfg.Lag)
-	cp := p.cp
-	if cp.Pass == nil {
-		start := cp.Watermark.Add(-p.cfg.Overlap)
-		if cp.Watermark.IsZero() {
-			start = now.Add(-p.cfg.InitialLookback)
-		}
-		if r := p.set.Retention; r > 0 && start.Before(now.Add(-r)) {
-			start = now.Add(-r).Add(time.Minute) // the vendor's horizon moves while we read
-		}
-		end := horizon
-		if end.Sub(start) > p.cfg.MaxWindow {
-			end = start.Add(p.cfg.MaxWindow)
-		}
-		if prec := p.set.Precision; prec > 0 {
-			start, end = start.Truncate(prec), end.Truncate(prec)
-		}
-		if !end.After(start) {
-			return true, nil
-		}
-		cp.Pass = &passState{Start: start, End: end}
-	}
-	w := Window{Start: cp.Pass.Start, End: cp.Pass.End}
-	caughtUp = horizon.Sub(w.End) < p.cfg.PollInterval
-	keepFrom := w.End.Add(-p.cfg.Overlap).UnixNano() // ids that can reappear next pass
-
-	// The next page is fetched while the current one is delivered: the vendor
-	// renders while the pipeline consumes. Only a delivered page moves the
-	// checkpoint, so a prefetched page that is never delivered is read again.
-	// A prefetch still in flight when the pass ends is cancelled and awaited.
-	fetchCtx, cancel := context.WithCancel(ctx)
-	var pending <-chan fetched
-	defer func() {
-		cancel()
-		if pending != nil {
-			<-pending
-		}
-	}()
-	pending = p.prefetch(fetchCtx, w, cp.Pass.Cursor)
-	for {
-		res := <-pending
-		pending = nil
-		if res.err != nil {
-			return false, res.err
-		}
-		page := res.page
-		if page.Next != "" {
-			pending = p.prefetch(fetchCtx, w, page.Next)
-		}
-		fresh, seen := p.dedupe(page.Logs, cp.Pass.Previous)
-		// A fetched page is delivered and checkpointed even when shutdown begins
-		// meanwhile: cancelling between the two would deliver it again after a
-		// restart. Shutdown's own deadline bounds the wait.
-		deliverCtx := context.WithoutCancel(ctx)
-		if n := page.Logs.LogRecordCount(); n > 0 {
-			opCtx := p.obsrecv.StartLogsOp(deliverCtx)
-			err := p.next.ConsumeLogs(opCtx, page.Logs)
-			p.obsrecv.EndLogsOp(opCtx, "json", n, err)
-			if err != nil {
-				p.logger.Warn("the pipeline refused a page; the pass stops and resumes at the next poll",
-					zap.Error(err), zap.Time("window_start", w.Start), zap.Time("window_end", w.End))
-				return false, err
-			}
-			p.tb.AuthtrailPollEventsEmitted.Add(deliverCtx, int64(n), p.attrs)
-		}
-		p.mu.Lock()
-		for id, t := range fresh {
-			if t >= keepFrom {
-				cp.Recent[id] = t
-			}
-		}
-		if page.Next == "" {
-			cp.Watermark, cp.Pass = w.End, nil
-			cp.prune(w.End.Add(-p.cfg.Overlap), p.cfg.MaxRecentIDs)
-		} else {
-			cp.Pass.Cursor, cp.Pass.Previous = page.Next, seen
-		}
-		raw, err := cp.encode()
-		p.mu.Unlock()
-		if err == nil {
-			err = saveCheckpoint(deliverCtx, p.client, raw)
-		}
-		if err != nil {
-			p.logger.Error("could not save the checkpoint; events may be delivered again after a restart", zap.Error(err))
-		}
-		if page.Next == "" {
-			p.tb.AuthtrailPollLag.Record(deliverCtx, now.Sub(w.End).Seconds(), p.attrs)
-			return caughtUp, nil
-		}
-		if ctx.Err() != nil {
-			return false, ctx.Err()
-		}
-	}
-}
-
-type fetched struct {
-	page Page
-	err  error
-}
-
-// prefetch fetches the page at cursor in the background.
-func (p *Poller) prefetch(ctx context.Context, w Window, cursor string) <-chan fetched {
-	ch := make(chan fetched, 1)
-	go func() {
-		page, err := p.fetch(ctx, w, cursor)
-		ch <- fetched{page, err}
-	}()
-	return ch
-}
-
-// dedupe drops records whose event.id was already delivered (the overlap, or a
-// shifted offset cursor re-reading the previous page). It returns the event
-// times of the records kept, and every id of the page.
-func (p *Poller) dedupe(ld plog.Logs, previous []string) (fresh map[string]int64, seen []string) {
-	fresh = map[string]int64{}
-	var dropped int64
-	prev := make(map[string]struct{}, len(previous))
-	for _, id := range previous {
-		prev[id] = struct{}{}
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	removeByEventID(ld, func(id string, lr plog.LogRecord) bool {
-		seen = append(seen, id)
-		_, inPrev := prev[id]
-		_, inRecent := p.cp.Recent[id]
-		_, inPage := fresh[id]
-		if inPrev || inRecent || inPage {
-			dropped++
-			return true
-		}
-		fresh[id] = int64(lr.Timestamp())
-		return false
-	})
-	if dropped > 0 {
-		p.tb.AuthtrailPollDuplicatesDropped.Add(context.Background(), dropped, p.attrs)
-	}
-	return fresh, seen
-}
-
-// fetch gets one page, retrying 429, 5xx, network and malformed answers with
-// exponential backoff and jitter, and never sooner than the vendor's Retry-After.
-func (p *Poller) fetch(ctx context.Context, w Window, cursor string) (Page, error) {
-	bo := &backoff.ExponentialBackOff{
-		InitialInterval:     p.cfg.BackOff.InitialInterval,
-		RandomizationFactor: p.cfg.BackOff.RandomizationFactor,
-		Multiplier:          p.cfg.BackOff.Multiplier,
-		MaxInterval:         p.cfg.BackOff.MaxInterval,
-	}
-	bo.Reset()
-	failing := false
-	for {
-		page, err := p.set.Source.Fetch(ctx, w, cursor)
-		if err == nil {
-			p.tb.AuthtrailPollPagesFetched.Add(ctx, 1, p.attrs)
-			if failing {
-				componentstatus.ReportStatus(p.host, componentstatus.NewEvent(componentstatus.StatusOK))
-			}
-			return page, nil
-		}
-		if ctx.Err() != nil {
-			return Page{}, ctx.Err()
-		}
-		apiErr := Classify(err)
-		p.tb.AuthtrailPollAPIErrors.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(
-			attribute.String("receiver", p.set.Receiver.ID.String()), attribute.String("class", string(apiErr.Class)))))
-		if !apiErr.Retryable() {
-			componentstatus.ReportStatus(p.host, componentstatus.NewPermanentErrorEvent(apiErr))
-			p.logger.Error("the vendor API refused the request; fix the configuration, polling retries at the next interval",
-				zap.Error(apiErr))
-			return Page{}, apiErr
-		}
-		if !p.cfg.BackOff.Enabled {
-			return Page{}, apiErr
-		}
-		if !failing {
-			componentstatus.ReportStatus(p.host, componentstatus.NewRecoverableErrorEvent(apiErr))
-			failing = true
-		}
-		wait := bo.NextBackOff()
-		if apiErr.RetryAfter > wait {
-			wait = apiErr.RetryAfter
-		}
-		p.logger.Debug("vendor API call failed; retrying", zap.Error(apiErr), zap.Duration("wait", wait))
-		select {
-		case <-ctx.Done():
-			return Page{}, ctx.Err()
-		case <-time.After(wait):
-		}
 	}
 }
 
@@ -389,7 +234,7 @@ func (p *Poller) Remember(id string, t time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.cp != nil {
-		p.cp.Recent[id] = t.UnixNano()
+		p.remember(id, t.UnixNano())
 	}
 }
 
@@ -403,52 +248,4 @@ func (p *Poller) Watermark() time.Time {
 	return p.cp.Watermark
 }
 
-// memClient is the in-memory checkpoint store used without a storage extension.
-type memClient struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func newMemClient() *memClient { return &memClient{m: map[string][]byte{}} }
-
-func (c *memClient) Get(_ context.Context, k string) ([]byte, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.m[k], nil
-}
-
-func (c *memClient) Set(_ context.Context, k string, v []byte) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.m[k] = v
-	return nil
-}
-
-func (c *memClient) Delete(_ context.Context, k string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.m, k)
-	return nil
-}
-
-func (c *memClient) Batch(ctx context.Context, ops ...*storage.Operation) error {
-	for _, op := range ops {
-		var err error
-		switch op.Type {
-		case storage.Get:
-			op.Value, err = c.Get(ctx, op.Key)
-		case storage.Set:
-			err = c.Set(ctx, op.Key, op.Value)
-		case storage.Delete:
-			err = c.Delete(ctx, op.Key)
-		default:
-			err = errors.New("unknown storage operation")
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (*memClient) Close(context.Context) error { return nil }
+func (p *Poller) measure() metric.MeasurementOption { return metric.WithAttributeSet(p.attrs) }

@@ -21,7 +21,11 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/authtrail/authtrail/internal/poll/polltest"
 	"github.com/authtrail/authtrail/internal/schema"
 )
 
@@ -34,6 +38,7 @@ type fakeAPI struct {
 	events   []fakeEvent
 	pageSize int
 	faults   []error // returned, in order, before serving
+	failing  error   // when set, returned by every call
 	calls    atomic.Int64
 	gate     chan struct{} // when set, each Fetch waits for a token
 	// precision, when set, truncates the requested range like a vendor whose
@@ -53,6 +58,12 @@ func (f *fakeAPI) add(id string, t time.Time) {
 	sort.SliceStable(f.events, func(i, j int) bool { return f.events[i].t.Before(f.events[j].t) })
 }
 
+func (f *fakeAPI) setFailing(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failing = err
+}
+
 func (f *fakeAPI) Fetch(ctx context.Context, w Window, cursor string) (Page, error) {
 	f.calls.Add(1)
 	if f.gate != nil {
@@ -64,6 +75,9 @@ func (f *fakeAPI) Fetch(ctx context.Context, w Window, cursor string) (Page, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.failing != nil {
+		return Page{}, f.failing
+	}
 	if len(f.faults) > 0 {
 		err := f.faults[0]
 		f.faults = f.faults[1:]
@@ -169,27 +183,41 @@ type harness struct {
 	clock *clock
 	store *memClient
 	tel   *componenttest.Telemetry
+	host  *polltest.Host
+	logs  *observer.ObservedLogs
 }
 
 func newHarness(t *testing.T) *harness {
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 	return &harness{
-		api: &fakeAPI{pageSize: 7}, rec: newRecorder(), store: newMemClient(), tel: tel,
+		api: &fakeAPI{pageSize: 7}, rec: newRecorder(), store: newMemClient(), tel: tel, host: &polltest.Host{},
 		clock: &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)},
 	}
 }
 
-// start runs a poller sharing the harness's API, clock and checkpoint store.
-func (h *harness) start(t *testing.T, cfg Config, fingerprint string) *Poller {
-	t.Helper()
+// settings are a poller's settings on the harness's API, clock, telemetry and
+// an observed logger.
+func (h *harness) settings(fingerprint string) Settings {
 	set := receivertest.NewNopSettings(testType)
 	set.ID = component.NewID(testType)
 	set.TelemetrySettings = h.tel.NewTelemetrySettings()
-	p, err := New(&cfg, Settings{Receiver: set, Source: h.api, Fingerprint: fingerprint, Now: h.clock.Now}, h.rec)
+	core, logs := observer.New(zapcore.InfoLevel)
+	set.Logger = zap.New(core)
+	h.logs = logs
+	return Settings{Receiver: set, Source: h.api, Stream: "audit", Endpoint: "https://vendor.example", Fingerprint: fingerprint, Now: h.clock.Now}
+}
+
+// start runs a poller sharing the harness's API, clock and checkpoint store.
+func (h *harness) start(t *testing.T, cfg Config, fingerprint string) *Poller {
+	return h.startConsumer(t, cfg, fingerprint, h.rec)
+}
+
+func (h *harness) startConsumer(t *testing.T, cfg Config, fingerprint string, next consumer.Logs) *Poller {
+	t.Helper()
+	p, err := New(&cfg, h.settings(fingerprint), next)
 	require.NoError(t, err)
-	p.client = h.store // the storage extension lookup is tested separately
-	require.NoError(t, p.startWith(context.Background(), componenttest.NewNopHost(), h.store))
+	require.NoError(t, p.startWith(context.Background(), h.host, h.store))
 	return p
 }
 
@@ -353,27 +381,26 @@ func TestRetriesHonourRetryAfter(t *testing.T) {
 	assert.Contains(t, fmt.Sprint(m.Data), "network")
 }
 
-func TestAuthErrorIsPermanentAndDoesNotAdvance(t *testing.T) {
-	h := newHarness(t)
-	h.seed(10, time.Hour)
-	h.api.faults = []error{&APIError{Class: ClassAuth, Err: errors.New("403 Forbidden")}}
-	var statuses []componentstatus.Status
-	var mu sync.Mutex
-	host := &statusHost{report: func(ev *componentstatus.Event) {
-		mu.Lock()
-		defer mu.Unlock()
-		statuses = append(statuses, ev.Status())
-	}}
-	cfg := testConfig()
-	set := receivertest.NewNopSettings(testType)
-	p, err := New(&cfg, Settings{Receiver: set, Source: h.api, Fingerprint: "fp", Now: h.clock.Now}, h.rec)
-	require.NoError(t, err)
-	require.NoError(t, p.startWith(context.Background(), host, h.store))
-	defer func() { require.NoError(t, p.Shutdown(context.Background())) }()
-	h.waitDelivered(t, h.eligible()) // the next poll succeeds once the vendor accepts again
-	mu.Lock()
-	assert.Contains(t, statuses, componentstatus.StatusPermanentError)
-	mu.Unlock()
+// Refused credentials can be restored without touching the collector, and a
+// GraphQL error may be the vendor's own failure: the stream says so at error,
+// is Recoverable, retries at the poll interval and reports OK once the vendor
+// accepts again.
+func TestAuthAndQueryErrorsAreRecoverableAndLoggedAtError(t *testing.T) {
+	for _, class := range []ErrorClass{ClassAuth, ClassQueryError} {
+		t.Run(string(class), func(t *testing.T) {
+			h := newHarness(t)
+			h.seed(10, time.Hour)
+			h.api.faults = []error{&APIError{Class: class, Err: errors.New("refused")}}
+			p := h.start(t, testConfig(), "fp")
+			defer func() { require.NoError(t, p.Shutdown(context.Background())) }()
+			h.waitDelivered(t, h.eligible())
+			assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError, componentstatus.StatusOK}, h.host.Statuses())
+			failed := h.logs.FilterMessageSnippet("polling the vendor API failed; retrying at the next poll").All()
+			require.Len(t, failed, 1)
+			assert.Equal(t, zapcore.ErrorLevel, failed[0].Level)
+			assert.Equal(t, string(class)+": refused", failed[0].ContextMap()["error"])
+		})
+	}
 }
 
 func TestFingerprintChangeStartsANewStream(t *testing.T) {
@@ -426,14 +453,6 @@ func TestPruneBoundsRecent(t *testing.T) {
 	assert.Contains(t, cp.Recent, "49")
 	assert.NotContains(t, cp.Recent, "29")
 }
-
-type statusHost struct {
-	component.Host
-	report func(*componentstatus.Event)
-}
-
-func (h *statusHost) GetExtensions() map[component.ID]component.Component { return nil }
-func (h *statusHost) Report(ev *componentstatus.Event)                    { h.report(ev) }
 
 // With a coarse vendor precision, events in a window's boundary second must not
 // be read twice: windows are aligned to the precision.

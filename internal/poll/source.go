@@ -38,8 +38,9 @@ const (
 	ClassUnavailable     ErrorClass = "unavailable"      // 5xx: retry with backoff
 	ClassNetwork         ErrorClass = "network"          // transport failure or timeout: retry with backoff
 	ClassInvalidResponse ErrorClass = "invalid_response" // truncated or malformed body: retry with backoff
-	ClassAuth            ErrorClass = "auth"             // credentials refused: retrying cannot fix it
-	ClassRejected        ErrorClass = "rejected"         // the request itself is wrong (4xx, GraphQL error)
+	ClassAuth            ErrorClass = "auth"             // credentials refused: retried at the poll interval
+	ClassQueryError      ErrorClass = "query_error"      // the vendor's error for a query (GraphQL): its fault or ours, retried at the poll interval
+	ClassRejected        ErrorClass = "rejected"         // the request itself is wrong (4xx, 3xx to another host): the stream stops
 )
 
 // APIError is a classified Fetch failure.
@@ -52,14 +53,27 @@ type APIError struct {
 func (e *APIError) Error() string { return fmt.Sprintf("%s: %v", e.Class, e.Err) }
 func (e *APIError) Unwrap() error { return e.Err }
 
-// Retryable reports whether the loop should retry the same page.
-func (e *APIError) Retryable() bool { return e.Class != ClassAuth && e.Class != ClassRejected }
+// Retryable reports whether the loop retries the same page with backoff. Auth
+// and query errors are retried at the poll interval (a key or grant can be
+// restored without touching the collector; a GraphQL error may be the vendor's
+// own); a rejected request cannot heal without a configuration change and
+// stops its stream.
+func (e *APIError) Retryable() bool {
+	return e.Class != ClassAuth && e.Class != ClassQueryError && e.Class != ClassRejected
+}
 
-// Classify wraps err; an error that is not an *APIError counts as a network error.
+// Permanent reports whether only a configuration change can fix the request.
+func (e *APIError) Permanent() bool { return e.Class == ClassRejected }
+
+// Classify wraps err: an answer cut at the size limit is an invalid response,
+// any other error that is not an *APIError a network error.
 func Classify(err error) *APIError {
 	var apiErr *APIError
-	if errors.As(err, &apiErr) {
+	switch {
+	case errors.As(err, &apiErr):
 		return apiErr
+	case errors.Is(err, ErrResponseTooLarge):
+		return &APIError{Class: ClassInvalidResponse, Err: err}
 	}
 	return &APIError{Class: ClassNetwork, Err: err}
 }

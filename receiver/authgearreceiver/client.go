@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -116,9 +115,9 @@ func (a *adminAPI) Fetch(ctx context.Context, w poll.Window, cursor string) (pol
 		return poll.Page{}, &poll.APIError{Class: poll.ClassNetwork, Err: err}
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
+	raw, err := io.ReadAll(resp.Body) // bounded by poll.SecureClient
 	if err != nil {
-		return poll.Page{}, &poll.APIError{Class: poll.ClassNetwork, Err: fmt.Errorf("reading the response: %w", err)}
+		return poll.Page{}, poll.Classify(fmt.Errorf("reading the response: %w", err))
 	}
 	if apiErr := classify(resp, raw); apiErr != nil {
 		return poll.Page{}, apiErr
@@ -129,7 +128,7 @@ func (a *adminAPI) Fetch(ctx context.Context, w poll.Window, cursor string) (pol
 	if err != nil {
 		var gqlErr *authgear.GraphQLError
 		if errors.As(err, &gqlErr) {
-			return poll.Page{}, &poll.APIError{Class: poll.ClassRejected, Err: err}
+			return poll.Page{}, &poll.APIError{Class: poll.ClassQueryError, Err: err}
 		}
 		return poll.Page{}, &poll.APIError{Class: poll.ClassInvalidResponse, Err: err}
 	}
@@ -148,30 +147,10 @@ func classify(resp *http.Response, body []byte) *poll.APIError {
 	if resp.StatusCode == http.StatusOK {
 		return nil
 	}
-	err := fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(body[:min(len(body), 200)])))
-	switch {
-	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return &poll.APIError{Class: poll.ClassAuth, Err: fmt.Errorf(
-			"Authgear refused the Admin API token; check key_id, the private key and project_id, and that the key is still listed in Portal → Advanced → Admin API: %w", err)}
-	case resp.StatusCode == http.StatusTooManyRequests:
-		return &poll.APIError{Class: poll.ClassRateLimited, RetryAfter: retryAfter(resp), Err: err}
-	case resp.StatusCode >= 500:
-		return &poll.APIError{Class: poll.ClassUnavailable, RetryAfter: retryAfter(resp), Err: err}
+	apiErr := poll.HTTPError(resp.StatusCode, resp.Header,
+		fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(body[:min(len(body), 200)]))))
+	if apiErr.Class == poll.ClassAuth {
+		apiErr.Err = fmt.Errorf("Authgear refused the Admin API token; check key_id, the private key and project_id, and that the key is still listed in Portal → Advanced → Admin API: %w", apiErr.Err)
 	}
-	return &poll.APIError{Class: poll.ClassRejected, Err: err}
-}
-
-// retryAfter reads Retry-After in seconds or as an HTTP date.
-func retryAfter(resp *http.Response) time.Duration {
-	v := resp.Header.Get("Retry-After")
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return time.Until(t)
-	}
-	return 0
+	return apiErr
 }

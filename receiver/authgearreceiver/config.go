@@ -1,8 +1,6 @@
 package authgearreceiver // import "github.com/authtrail/authtrail/receiver/authgearreceiver"
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -121,12 +119,15 @@ func (c *Config) privateKeyPEM() ([]byte, error) {
 func (c *Config) fingerprint() string {
 	types := slices.Clone(c.ActivityTypes)
 	slices.Sort(types)
-	h := sha256.Sum256([]byte(strings.TrimRight(c.Client.Endpoint, "/") + "\n" + c.projectID() + "\n" + strings.Join(types, ",")))
-	return hex.EncodeToString(h[:])
+	return poll.Fingerprint(strings.TrimRight(c.Client.Endpoint, "/"), c.projectID(), strings.Join(types, ","))
 }
 
-// Unmarshal starts a present webhook block from Authgear's webhook defaults.
+// Unmarshal rejects unknown keys and starts a present webhook block from
+// Authgear's webhook defaults.
 func (c *Config) Unmarshal(conf *confmap.Conf) error {
+	if err := poll.RejectUnknownKeys(conf, c); err != nil {
+		return err
+	}
 	if conf.IsSet("webhook") && c.Webhook == nil {
 		h := DefaultWebhookConfig()
 		c.Webhook = &h

@@ -62,11 +62,13 @@ func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, 
 		opts:          opts,
 	}}
 	r.poller, err = poll.New(&c.Poll, poll.Settings{
-		Receiver: set, Source: r.api, Fingerprint: c.fingerprint(), Precision: time.Second,
+		Receiver: set, Source: r.api, Stream: "audit_log", Endpoint: r.api.url,
+		Fingerprint: c.fingerprint(), Precision: time.Second,
 	}, next)
 	if err != nil {
 		return nil, err
 	}
+	r.streams = poll.NewGroup(r.poller)
 	if c.Webhook != nil {
 		r.hook, err = webhook.NewServer(c.Webhook, webhook.Settings{
 			Receiver: set, Decode: authgear.DecodeEvent, Options: opts,

@@ -9,17 +9,19 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 
 	"github.com/authtrail/authtrail/internal/poll"
+	"github.com/authtrail/authtrail/internal/sources/authgear"
 	"github.com/authtrail/authtrail/internal/webhook"
 )
 
 // authgearReceiver polls the audit log and, when configured, takes webhooks
 // for the same stream, deduped by event id.
 type authgearReceiver struct {
-	cfg    *Config
-	set    receiver.Settings
-	api    *adminAPI
-	poller *poll.Poller
-	hook   *webhook.Server
+	cfg     *Config
+	set     receiver.Settings
+	api     *adminAPI
+	poller  *poll.Poller
+	streams *poll.Group
+	hook    *webhook.Server
 }
 
 func (r *authgearReceiver) Start(ctx context.Context, host component.Host) error {
@@ -27,13 +29,14 @@ func (r *authgearReceiver) Start(ctx context.Context, host component.Host) error
 	if err != nil {
 		return fmt.Errorf("creating the Admin API client: %w", err)
 	}
+	poll.SecureClient(httpClient, poll.MaxResponseBytes(authgear.PageSize))
 	r.api.http = httpClient
-	if err := r.poller.Start(ctx, host); err != nil {
+	if err := r.streams.Start(ctx, host); err != nil {
 		return err
 	}
 	if r.hook != nil {
 		if err := r.hook.Start(ctx, host); err != nil {
-			return errors.Join(err, r.poller.Shutdown(ctx))
+			return errors.Join(err, r.streams.Shutdown(ctx))
 		}
 	}
 	return nil
@@ -44,6 +47,6 @@ func (r *authgearReceiver) Shutdown(ctx context.Context) error {
 	if r.hook != nil {
 		errs = append(errs, r.hook.Shutdown(ctx))
 	}
-	errs = append(errs, r.poller.Shutdown(ctx))
+	errs = append(errs, r.streams.Shutdown(ctx))
 	return errors.Join(errs...)
 }

@@ -11,18 +11,20 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap/zapcore"
 
+	"github.com/authtrail/authtrail/internal/poll/polltest"
 	"github.com/authtrail/authtrail/internal/schema"
 	"github.com/authtrail/authtrail/internal/sources/sourcetest"
 	"github.com/authtrail/authtrail/internal/vendorsim"
@@ -164,27 +166,22 @@ func TestToken(t *testing.T) {
 	assert.ErrorContains(t, err, "not an RSA private key in PEM")
 }
 
-func TestRefusedKeyIsAClearPermanentError(t *testing.T) {
+// A key Authgear refuses can be listed again in the Portal without touching
+// the collector: the receiver says so at error and is Recoverable, not
+// Permanent (after which the collector would never accept OK again).
+func TestRefusedKeyIsLoudAndRecoverable(t *testing.T) {
 	e := newEnv(t, 10)
 	_, otherPEM := newKey(t) // signed with a key Authgear does not know
 	e.cfg.PrivateKey = configString(otherPEM)
-	var mu sync.Mutex
-	var statuses []string
-	host := &statusHost{report: func(s string) { mu.Lock(); statuses = append(statuses, s); mu.Unlock() }}
-	set := receivertest.NewNopSettings(metadata.Type)
-	rcv, err := NewFactory().CreateLogs(context.Background(), set, e.cfg, e.sink)
-	require.NoError(t, err)
-	require.NoError(t, rcv.Start(context.Background(), host))
-	defer func() { require.NoError(t, rcv.Shutdown(context.Background())) }()
-	require.Eventually(t, func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(statuses) > 0
-	}, 5*time.Second, 10*time.Millisecond)
-	mu.Lock()
-	assert.Contains(t, statuses[0], "StatusPermanentError")
-	assert.Contains(t, statuses[0], "Authgear refused the Admin API token")
-	mu.Unlock()
+	host := &polltest.Host{}
+	logs := e.startWith(t, e.sink, host)
+	require.Eventually(t, func() bool { return len(host.Events()) > 0 }, 5*time.Second, 10*time.Millisecond)
+	ev := host.Events()[0]
+	assert.Equal(t, componentstatus.StatusRecoverableError, ev.Status())
+	assert.Contains(t, ev.Err().Error(), "Authgear refused the Admin API token")
+	failed := logs.FilterMessageSnippet("polling the vendor API failed").All()
+	require.Len(t, failed, 1)
+	assert.Equal(t, zapcore.ErrorLevel, failed[0].Level)
 	assert.Zero(t, e.sink.LogRecordCount())
 }
 

@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -53,30 +53,27 @@ func (a *activitiesAPI) Fetch(ctx context.Context, w poll.Window, cursor string)
 // rateReasons are the 403 reasons that mean "slow down", not "forbidden".
 var rateReasons = map[string]bool{"rateLimitExceeded": true, "userRateLimitExceeded": true, "quotaExceeded": true}
 
-// classify maps client errors to the poll loop's classes: 429, 5xx (the Reports
-// API reports quota as 503) and rate-limit 403s are retried; other 401/403 and
-// refused tokens are credentials problems; malformed bodies are retried.
+// classify maps client errors to the poll loop's classes: 429, 5xx (the
+// Reports API reports quota as 503) and rate-limit 403s are retried; other
+// 401/403 and refused tokens are credentials problems; malformed or oversized
+// bodies are retried.
 func classify(err error) *poll.APIError {
 	var gErr *googleapi.Error
 	if errors.As(err, &gErr) {
-		switch {
-		case gErr.Code == http.StatusTooManyRequests:
-			return &poll.APIError{Class: poll.ClassRateLimited, RetryAfter: retryAfter(gErr.Header), Err: err}
-		case gErr.Code >= 500:
-			return &poll.APIError{Class: poll.ClassUnavailable, RetryAfter: retryAfter(gErr.Header), Err: err}
-		case gErr.Code == http.StatusForbidden && len(gErr.Errors) > 0 && rateReasons[gErr.Errors[0].Reason]:
-			return &poll.APIError{Class: poll.ClassRateLimited, RetryAfter: retryAfter(gErr.Header), Err: err}
-		case gErr.Code == http.StatusUnauthorized || gErr.Code == http.StatusForbidden:
-			return &poll.APIError{Class: poll.ClassAuth, Err: errors.Join(errors.New(
-				"the Reports API refused the credentials: check domain-wide delegation (client id and scope "+
-					reports.AdminReportsAuditReadonlyScope+") and that subject is an admin who can read reports"), err)}
+		if gErr.Code == http.StatusForbidden && len(gErr.Errors) > 0 && rateReasons[gErr.Errors[0].Reason] {
+			return &poll.APIError{Class: poll.ClassRateLimited, RetryAfter: poll.RetryAfter(gErr.Header, time.Now()), Err: err}
 		}
-		return &poll.APIError{Class: poll.ClassRejected, Err: err}
+		apiErr := poll.HTTPError(gErr.Code, gErr.Header, err)
+		if apiErr.Class == poll.ClassAuth {
+			apiErr.Err = errors.Join(errors.New("the Reports API refused the credentials: check domain-wide delegation (client id and scope "+
+				reports.AdminReportsAuditReadonlyScope+") and that subject is an admin who can read reports"), err)
+		}
+		return apiErr
 	}
 	var tokErr *oauth2.RetrieveError
 	if errors.As(err, &tokErr) {
-		if tokErr.Response != nil && tokErr.Response.StatusCode >= 500 {
-			return &poll.APIError{Class: poll.ClassUnavailable, Err: err}
+		if r := tokErr.Response; r != nil && (r.StatusCode < 400 || r.StatusCode == http.StatusTooManyRequests || r.StatusCode >= 500) {
+			return poll.HTTPError(r.StatusCode, r.Header, fmt.Errorf("token endpoint: %w", err))
 		}
 		return &poll.APIError{Class: poll.ClassAuth, Err: errors.Join(errors.New(
 			"Google refused to mint a token for the service account (expired or deleted key, or delegation not granted)"), err)}
@@ -85,12 +82,5 @@ func classify(err error) *poll.APIError {
 	if errors.As(err, &syntaxErr) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return &poll.APIError{Class: poll.ClassInvalidResponse, Err: err}
 	}
-	return &poll.APIError{Class: poll.ClassNetwork, Err: err}
-}
-
-func retryAfter(h http.Header) time.Duration {
-	if s, err := strconv.Atoi(h.Get("Retry-After")); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	return 0
+	return poll.Classify(err)
 }

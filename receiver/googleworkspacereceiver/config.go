@@ -1,8 +1,6 @@
 package googleworkspacereceiver // import "github.com/authtrail/authtrail/receiver/googleworkspacereceiver"
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -11,6 +9,7 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/authtrail/authtrail/internal/poll"
 )
@@ -74,6 +73,15 @@ func (c *Config) Validate() error {
 
 // fingerprint identifies one application's stream.
 func (c *Config) fingerprint(app string) string {
-	h := sha256.Sum256([]byte(c.Client.Endpoint + "\n" + c.CustomerID + "\n" + c.Subject + "\n" + app))
-	return hex.EncodeToString(h[:])
+	return poll.Fingerprint(c.Client.Endpoint, c.CustomerID, c.Subject, app)
+}
+
+// Unmarshal rejects unknown keys: a misspelled setting must not silently keep
+// its default.
+func (c *Config) Unmarshal(conf *confmap.Conf) error {
+	if err := poll.RejectUnknownKeys(conf, c); err != nil {
+		return err
+	}
+	type plain Config // no Unmarshal method: no recursion
+	return conf.Unmarshal((*plain)(c))
 }

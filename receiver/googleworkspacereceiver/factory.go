@@ -50,17 +50,23 @@ func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, 
 	jwtConf.Subject = c.Subject
 	r := &workspaceReceiver{cfg: c, set: set, jwt: jwtConf}
 	opts := sources.ScopeOptions(metadata.ScopeName, set.BuildInfo.Version)
+	endpoint := c.Client.Endpoint
+	if endpoint == "" {
+		endpoint = "https://admin.googleapis.com/" // the client library's default, for logs
+	}
+	var pollers []*poll.Poller
 	for _, app := range c.Applications {
 		api := &activitiesAPI{app: app, customer: c.CustomerID, pageSize: c.PageSize, opts: opts}
 		p, err := poll.New(&c.Poll, poll.Settings{
-			Receiver: set, Source: api, Name: app, Fingerprint: c.fingerprint(app),
-			Retention: retention, Precision: time.Millisecond,
+			Receiver: set, Source: api, Name: app, Stream: app, Endpoint: endpoint,
+			Fingerprint: c.fingerprint(app), Retention: retention, Precision: time.Millisecond,
 		}, next)
 		if err != nil {
 			return nil, err
 		}
 		r.apis = append(r.apis, api)
-		r.pollers = append(r.pollers, p)
+		pollers = append(pollers, p)
 	}
+	r.streams = poll.NewGroup(pollers...)
 	return r, nil
 }

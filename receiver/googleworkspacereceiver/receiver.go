@@ -2,7 +2,6 @@ package googleworkspacereceiver // import "github.com/authtrail/authtrail/receiv
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -23,7 +22,7 @@ type workspaceReceiver struct {
 	set     receiver.Settings
 	jwt     *jwt.Config
 	apis    []*activitiesAPI
-	pollers []*poll.Poller
+	streams *poll.Group
 }
 
 func (r *workspaceReceiver) Start(ctx context.Context, host component.Host) error {
@@ -32,11 +31,14 @@ func (r *workspaceReceiver) Start(ctx context.Context, host component.Host) erro
 		return fmt.Errorf("creating the HTTP client: %w", err)
 	}
 	// Tokens are minted (JWT-bearer grant, subject = the impersonated admin)
-	// through the same client, and reused until they expire.
+	// through the same client, and reused until they expire. Neither the
+	// assertion nor the token follows a redirect to another host.
+	poll.SecureClient(base, poll.MaxResponseBytes(int(r.cfg.PageSize)))
 	tokenCtx := context.WithValue(context.Background(), oauth2.HTTPClient, base)
 	client := &http.Client{
-		Transport: &oauth2.Transport{Source: r.jwt.TokenSource(tokenCtx), Base: base.Transport},
-		Timeout:   base.Timeout,
+		Transport:     &oauth2.Transport{Source: r.jwt.TokenSource(tokenCtx), Base: base.Transport},
+		Timeout:       base.Timeout,
+		CheckRedirect: base.CheckRedirect,
 	}
 	opts := []option.ClientOption{option.WithHTTPClient(client)}
 	if ep := r.cfg.Client.Endpoint; ep != "" {
@@ -49,21 +51,9 @@ func (r *workspaceReceiver) Start(ctx context.Context, host component.Host) erro
 	for _, api := range r.apis {
 		api.svc = svc
 	}
-	for i, p := range r.pollers {
-		if err := p.Start(ctx, host); err != nil {
-			for _, started := range r.pollers[:i] {
-				err = errors.Join(err, started.Shutdown(ctx))
-			}
-			return err
-		}
-	}
-	return nil
+	return r.streams.Start(ctx, host)
 }
 
 func (r *workspaceReceiver) Shutdown(ctx context.Context) error {
-	var errs []error
-	for _, p := range r.pollers {
-		errs = append(errs, p.Shutdown(ctx))
-	}
-	return errors.Join(errs...)
+	return r.streams.Shutdown(ctx)
 }

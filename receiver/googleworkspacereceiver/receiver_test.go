@@ -1,13 +1,11 @@
 package googleworkspacereceiver
 
 import (
-	"context"
 	crand "crypto/rand"
 	"crypto/rsa"
 	"math/rand/v2"
 	"net/http/httptest"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,10 +16,13 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 	reports "google.golang.org/api/admin/reports/v1"
 
+	"github.com/authtrail/authtrail/internal/poll/polltest"
 	"github.com/authtrail/authtrail/internal/schema"
 	"github.com/authtrail/authtrail/internal/sources/googleworkspace"
 	"github.com/authtrail/authtrail/internal/sources/sourcetest"
@@ -63,11 +64,12 @@ func newEnv(t *testing.T, perApp int) *env {
 	return &env{api: api, cfg: cfg, sink: new(consumertest.LogsSink)}
 }
 
-func (e *env) start(t *testing.T, host component.Host) {
-	rcv, err := NewFactory().CreateLogs(context.Background(), receivertest.NewNopSettings(metadata.Type), e.cfg, e.sink)
-	require.NoError(t, err)
-	require.NoError(t, rcv.Start(context.Background(), host))
-	t.Cleanup(func() { require.NoError(t, rcv.Shutdown(context.Background())) })
+func (e *env) start(t *testing.T, host component.Host) *observer.ObservedLogs {
+	return e.startConsumer(t, host, e.sink)
+}
+
+func (e *env) startConsumer(t *testing.T, host component.Host, next consumer.Logs) *observer.ObservedLogs {
+	return polltest.Start(t, NewFactory(), e.cfg, next, host)
 }
 
 // expected computes the event ids the receiver must deliver, from what the mock generated.
@@ -142,32 +144,26 @@ func TestFaultModes(t *testing.T) {
 	}
 }
 
-func TestRefusedServiceAccountIsPermanent(t *testing.T) {
+// Delegation can be granted again without touching the collector: a refused
+// service account is logged at error and Recoverable.
+func TestRefusedServiceAccountIsLoudAndRecoverable(t *testing.T) {
 	e := newEnv(t, 10)
 	other, err := rsa.GenerateKey(crand.Reader, 2048)
 	require.NoError(t, err)
 	e.api.Key = &other.PublicKey // Google no longer trusts the key
-	var mu sync.Mutex
-	var errs []string
-	host := &statusHost{report: func(ev *componentstatus.Event) {
-		if ev.Status() == componentstatus.StatusPermanentError {
-			mu.Lock()
-			errs = append(errs, ev.Err().Error())
-			mu.Unlock()
-		}
-	}}
-	e.start(t, host)
-	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(errs) > 0 }, 10*time.Second, 10*time.Millisecond)
-	mu.Lock()
-	assert.Contains(t, errs[0], "Google refused to mint a token")
-	mu.Unlock()
+	host := &polltest.Host{}
+	logs := e.start(t, host)
+	require.Eventually(t, func() bool { return len(host.Events()) > 0 }, 10*time.Second, 10*time.Millisecond)
+	ev := host.Events()[0]
+	assert.Equal(t, componentstatus.StatusRecoverableError, ev.Status())
+	assert.Contains(t, ev.Err().Error(), "Google refused to mint a token")
+	require.Eventually(t, func() bool { return logs.FilterMessageSnippet("polling the vendor API failed").Len() == 2 },
+		5*time.Second, 10*time.Millisecond, "one per application stream")
+	for _, l := range logs.FilterMessageSnippet("polling the vendor API failed").All() {
+		assert.Equal(t, zapcore.ErrorLevel, l.Level)
+	}
 	assert.Zero(t, e.sink.LogRecordCount())
 }
-
-type statusHost struct{ report func(*componentstatus.Event) }
-
-func (*statusHost) GetExtensions() map[component.ID]component.Component { return nil }
-func (h *statusHost) Report(ev *componentstatus.Event)                  { h.report(ev) }
 
 func TestLoadAndValidate(t *testing.T) {
 	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))

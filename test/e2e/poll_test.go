@@ -164,3 +164,40 @@ func TestAuthgearRestartAndLateEvents(t *testing.T) {
 	t.Logf("stopped after %d of %d events; all %d delivered once after the restart",
 		stoppedAt, len(want), len(want)+1)
 }
+
+// A misspelled setting of a polling receiver fails `validate` instead of
+// silently keeping its default.
+func TestPollingReceiversRejectUnknownKeys(t *testing.T) {
+	otelcol := binary(t, "AUTHTRAIL_OTELCOL")
+	root := sourcetest.RepoRoot(t)
+	for receiver, settings := range map[string]string{
+		"authgear": "endpoint: https://myapp.authgear.cloud\n    key_id: k\n    private_key_file: " +
+			filepath.Join(root, "receiver/authgearreceiver/testdata/test-key.pem"),
+		"google_workspace": "subject: admin@example.com\n    credentials_file: " +
+			filepath.Join(root, "receiver/googleworkspacereceiver/testdata/service-account.json"),
+	} {
+		t.Run(receiver, func(t *testing.T) {
+			cfg := filepath.Join(t.TempDir(), "config.yaml")
+			write := func(extra string) {
+				require.NoError(t, os.WriteFile(cfg, []byte(fmt.Sprintf(`
+receivers:
+  %s:
+    %s
+    %s
+exporters:
+  debug: {}
+service:
+  pipelines:
+    logs: {receivers: [%[1]s], exporters: [debug]}
+`, receiver, settings, extra)), 0o600))
+			}
+			write("overlap: 5m")
+			out, err := exec.Command(otelcol, "validate", "--config", cfg).CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			write("overlapp: 5m")
+			out, err = exec.Command(otelcol, "validate", "--config", cfg).CombinedOutput()
+			require.Error(t, err)
+			assert.Contains(t, string(out), "has invalid keys: overlapp")
+		})
+	}
+}

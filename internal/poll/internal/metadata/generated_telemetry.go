@@ -31,6 +31,8 @@ type TelemetryBuilder struct {
 	AuthtrailPollEventsEmitted     metric.Int64Counter
 	AuthtrailPollLag               metric.Float64Gauge
 	AuthtrailPollPagesFetched      metric.Int64Counter
+	AuthtrailPollRecentIdsEvicted  metric.Int64Counter
+	AuthtrailPollRecordsDropped    metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -64,7 +66,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	var err, errs error
 	builder.AuthtrailPollAPIErrors, err = builder.meter.Int64Counter(
 		"otelcol_authtrail_poll_api_errors",
-		metric.WithDescription("Vendor API calls that failed, by class (rate_limited, unavailable, network, auth, invalid_response). [Alpha]"),
+		metric.WithDescription("Vendor API calls that failed, by stream and class (rate_limited, unavailable, network, invalid_response, auth, query_error, rejected). [Alpha]"),
 		metric.WithUnit("{errors}"),
 	)
 	errs = errors.Join(errs, err)
@@ -90,6 +92,18 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_authtrail_poll_pages_fetched",
 		metric.WithDescription("Pages fetched from the vendor API. [Alpha]"),
 		metric.WithUnit("{pages}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.AuthtrailPollRecentIdsEvicted, err = builder.meter.Int64Counter(
+		"otelcol_authtrail_poll_recent_ids_evicted",
+		metric.WithDescription("Delivered event ids forgotten before they left the overlap because max_recent_ids was reached. [Alpha]"),
+		metric.WithUnit("{ids}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.AuthtrailPollRecordsDropped, err = builder.meter.Int64Counter(
+		"otelcol_authtrail_poll_records_dropped",
+		metric.WithDescription("Records dropped because the pipeline refused their page permanently (consumererror); the stream goes on past them. [Alpha]"),
+		metric.WithUnit("{records}"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs

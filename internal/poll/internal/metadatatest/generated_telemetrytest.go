@@ -14,7 +14,7 @@ import (
 func AssertEqualAuthtrailPollAPIErrors(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_authtrail_poll_api_errors",
-		Description: "Vendor API calls that failed, by class (rate_limited, unavailable, network, auth, invalid_response). [Alpha]",
+		Description: "Vendor API calls that failed, by stream and class (rate_limited, unavailable, network, invalid_response, auth, query_error, rejected). [Alpha]",
 		Unit:        "{errors}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -85,6 +85,38 @@ func AssertEqualAuthtrailPollPagesFetched(t *testing.T, tt *componenttest.Teleme
 		},
 	}
 	got, err := tt.GetMetric("otelcol_authtrail_poll_pages_fetched")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualAuthtrailPollRecentIdsEvicted(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_authtrail_poll_recent_ids_evicted",
+		Description: "Delivered event ids forgotten before they left the overlap because max_recent_ids was reached. [Alpha]",
+		Unit:        "{ids}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_authtrail_poll_recent_ids_evicted")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualAuthtrailPollRecordsDropped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_authtrail_poll_records_dropped",
+		Description: "Records dropped because the pipeline refused their page permanently (consumererror); the stream goes on past them. [Alpha]",
+		Unit:        "{records}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_authtrail_poll_records_dropped")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }

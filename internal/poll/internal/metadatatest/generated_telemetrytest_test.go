@@ -24,6 +24,8 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.AuthtrailPollEventsEmitted.Add(context.Background(), 1)
 	tb.AuthtrailPollLag.Record(context.Background(), 1)
 	tb.AuthtrailPollPagesFetched.Add(context.Background(), 1)
+	tb.AuthtrailPollRecentIdsEvicted.Add(context.Background(), 1)
+	tb.AuthtrailPollRecordsDropped.Add(context.Background(), 1)
 	AssertEqualAuthtrailPollAPIErrors(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
@@ -37,6 +39,12 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[float64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualAuthtrailPollPagesFetched(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualAuthtrailPollRecentIdsEvicted(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualAuthtrailPollRecordsDropped(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 

@@ -1,0 +1,129 @@
+package googleworkspacereceiver
+
+import (
+	"encoding/json"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/authtrail/authtrail/internal/poll/polltest"
+)
+
+// The collector's receiver contract with the mock Reports API as generator:
+// whatever the pipeline answers, every activity of both applications is
+// accepted or dropped exactly once.
+func TestConsumeContract(t *testing.T) {
+	polltest.CheckConsumeContract(t, func(t *testing.T, _ uint64, c *polltest.Consumer) []string {
+		e := newEnv(t, 400)
+		e.cfg.PageSize = 50
+		e.startConsumer(t, &polltest.Host{}, c)
+		return slices.Collect(maps.Keys(e.expected())) // activities end 2m ago: the set does not move
+	})
+}
+
+// A receiver pointed at a closed port says so at warn within one poll
+// interval, for each application, and its status recovers when the port opens.
+func TestClosedPortIsLoudAndRecovers(t *testing.T) {
+	e := newEnv(t, 30)
+	addr := polltest.ClosedPort(t)
+	e.cfg.Client.Endpoint = "http://" + addr
+	e.cfg.Poll.PollInterval = time.Second
+	host := &polltest.Host{}
+	logs := e.start(t, host)
+
+	assert.Equal(t, 2, logs.FilterMessage("polling").Len(), "one start line per application")
+	var streams []string
+	for _, l := range polltest.FirstFailures(t, logs, 2, e.cfg.Poll.PollInterval) {
+		assert.Equal(t, zapcore.WarnLevel, l.Level)
+		assert.Equal(t, "http://"+addr, l.ContextMap()["endpoint"])
+		assert.Contains(t, l.ContextMap()["error"], "connection refused")
+		streams = append(streams, l.ContextMap()["stream"].(string))
+	}
+	slices.Sort(streams)
+	assert.Equal(t, []string{"login", "user_accounts"}, streams)
+	assert.Equal(t, componentstatus.StatusRecoverableError, host.Last())
+
+	polltest.ServeAt(t, addr, e.api)
+	require.Eventually(t, func() bool { return host.Last() == componentstatus.StatusOK }, 5*time.Second, 10*time.Millisecond)
+	e.waitAll(t)
+	assert.Equal(t, 2, logs.FilterMessageSnippet("recovered").Len())
+}
+
+// Neither the bearer token nor the signed assertion follows a redirect to
+// another host.
+func TestRedirectToAnotherHostKeepsCredentials(t *testing.T) {
+	for _, redirected := range []string{"api", "token"} {
+		t.Run(redirected, func(t *testing.T) {
+			e := newEnv(t, 10)
+			elsewhere := polltest.NewElsewhere(t)
+			front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if (r.URL.Path == "/token") == (redirected == "token") {
+					http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusTemporaryRedirect)
+					return
+				}
+				e.api.ServeHTTP(w, r)
+			}))
+			defer front.Close()
+			e.cfg.Client.Endpoint = front.URL
+			setTokenURI(t, e.cfg.CredentialsFile, front.URL+"/token")
+			host := &polltest.Host{}
+			e.start(t, host)
+			require.Eventually(t, func() bool { return host.Last() == componentstatus.StatusPermanentError }, 5*time.Second, 10*time.Millisecond)
+			assert.Contains(t, host.Events()[0].Err().Error(), "redirected to")
+			assert.Empty(t, elsewhere.Credentials())
+		})
+	}
+}
+
+func setTokenURI(t *testing.T, keyFile, uri string) {
+	raw, err := os.ReadFile(keyFile)
+	require.NoError(t, err)
+	var key map[string]string
+	require.NoError(t, json.Unmarshal(raw, &key))
+	key["token_uri"] = uri
+	raw, err = json.Marshal(key)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(keyFile, raw, 0o600))
+}
+
+// A page far larger than page_size activities can be is an invalid response,
+// not read whole.
+func TestOversizedPageIsAnInvalidResponse(t *testing.T) {
+	e := newEnv(t, 0)
+	e.cfg.PageSize = 10
+	huge := `{"kind":"admin#reports#activities","items":[],"etag":"` + strings.Repeat("x", 8<<20) + `"}`
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/token" {
+			e.api.ServeHTTP(w, r)
+			return
+		}
+		_, _ = w.Write([]byte(huge))
+	}))
+	defer front.Close()
+	e.cfg.Client.Endpoint = front.URL
+	e.cfg.Applications = []string{"login"}
+	host := &polltest.Host{}
+	logs := e.start(t, host)
+	failed := polltest.FirstFailures(t, logs, 1, 5*time.Second)[0]
+	assert.Contains(t, failed.ContextMap()["error"], "invalid_response")
+	assert.Contains(t, failed.ContextMap()["error"], "exceeds the size limit")
+	assert.Equal(t, componentstatus.StatusRecoverableError, host.Last())
+}
+
+func TestUnknownKeysAreRejected(t *testing.T) {
+	polltest.CheckUnknownKeys(t, createDefaultConfig,
+		map[string]any{"subject": "admin@example.com", "overlap": "5m", "retry_on_failure": map[string]any{"max_interval": "1m"}},
+		map[string]any{"overlapp": "5m"},
+		map[string]any{"bogus_key": 1},
+		map[string]any{"retry_on_failure": map[string]any{"max_intervall": "1m"}})
+}
