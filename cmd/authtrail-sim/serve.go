@@ -15,7 +15,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -91,8 +93,8 @@ func runServe(args []string, out io.Writer) error {
 		mux.HandleFunc("POST /sim/google/late", func(w http.ResponseWriter, req *http.Request) {
 			ago, err := time.ParseDuration(req.URL.Query().Get("ago"))
 			app := req.URL.Query().Get("app")
-			if err != nil || (app != "user_accounts" && app != "login") {
-				http.Error(w, "want app=user_accounts|login and ago=<duration>", http.StatusBadRequest)
+			if err != nil || !slices.Contains(vendorsim.GoogleApplications(), app) {
+				http.Error(w, "want app="+strings.Join(vendorsim.GoogleApplications(), "|")+" and ago=<duration>", http.StatusBadRequest)
 				return
 			}
 			writeJSONReply(w, google.Insert(app, time.Now().Add(-ago)))
@@ -174,7 +176,7 @@ func startGoogle(o serveOptions, r *mrand.Rand, now time.Time) (*vendorsim.Repor
 	}
 	g := vendorsim.NewReportsAPI(o.customer, &key.PublicKey)
 	g.Faults = o.faults
-	for _, app := range []string{"user_accounts", "login"} {
+	for _, app := range vendorsim.GoogleApplications() {
 		g.Generate(r, app, o.backlog, now.Add(-o.span), now)
 	}
 	return g, nil

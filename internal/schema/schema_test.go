@@ -13,7 +13,12 @@ import (
 )
 
 func TestVocabularyIsSection64(t *testing.T) {
-	require.Len(t, Actions(), 53+10, "the vocabulary has 53 actions (docs/schema.md#actions) and 10 for Authgear, Asgardeo and VGS")
+	const (
+		base            = 53 // docs/schema.md#actions before the issue 12 blocks
+		others          = 10 // Authgear, Asgardeo and VGS
+		googleWorkspace = 3  // Google Workspace admin/token/saml
+	)
+	require.Len(t, Actions(), base+others+googleWorkspace, "the vocabulary (docs/schema.md#actions)")
 	for _, a := range Actions() {
 		spec, _ := Spec(a)
 		assert.Regexp(t, `^[a-z_]+\.[a-z_]+$`, string(a), "actions are <object>.<verb>")
@@ -25,6 +30,29 @@ func TestVocabularyIsSection64(t *testing.T) {
 			assert.False(t, a != b && strings.HasPrefix(string(b), string(a)+"."), "%s is a prefix of %s", a, b)
 		}
 	}
+}
+
+// The Google Workspace admin/token/saml block: OAuth grants are IAM changes of
+// who may act on a user's data; other organization security policies are
+// configuration changes like the MFA requirement.
+func TestGoogleWorkspaceActions(t *testing.T) {
+	for a, want := range map[Action]struct {
+		category, typ []string
+		severity      Severity
+	}{
+		ActionOAuthAppAuthorize:       {[]string{"iam"}, []string{"creation"}, SeverityLow},
+		ActionOAuthAppRevoke:          {[]string{"iam"}, []string{"deletion"}, SeverityInformational},
+		ActionOrgSecurityPolicyChange: {[]string{"configuration"}, []string{"change"}, SeverityMedium},
+	} {
+		spec, ok := Spec(a)
+		require.True(t, ok, a)
+		assert.Equal(t, want.category, spec.Category, a)
+		assert.Equal(t, want.typ, spec.Type, a)
+		assert.Equal(t, want.severity, spec.Severity, a)
+		assert.False(t, a.IsAuthentication(), "%s carries a target", a)
+	}
+	e := Event{Action: ActionOAuthAppAuthorize, Severity: SeverityHigh, Actor: Identity{Email: "admin@example.com"}}
+	assert.Equal(t, SeverityHigh, DefaultPolicy.SeverityOf(&e), "a table row raises domain-wide delegation")
 }
 
 func TestSeverityRules(t *testing.T) {

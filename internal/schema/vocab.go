@@ -84,6 +84,13 @@ const (
 	ActionConsentGrant             Action = "consent.grant"
 	ActionConsentRevoke            Action = "consent.revoke"
 
+	// Google Workspace admin/token/saml: OAuth grants to applications (a user's
+	// consent, or an administrator's domain-wide delegation) and organization
+	// security policies other than the MFA requirement.
+	ActionOAuthAppAuthorize       Action = "oauth_app.authorize"
+	ActionOAuthAppRevoke          Action = "oauth_app.revoke"
+	ActionOrgSecurityPolicyChange Action = "org.security_policy_change"
+
 	// ActionUnmapped marks a vendor event type that no table maps yet.
 	ActionUnmapped Action = "unmapped"
 )
@@ -198,6 +205,11 @@ var actions = map[Action]ActionSpec{
 	ActionNotificationWhatsAppSend: {catAuth, typeInfo, SeverityInformational, "WhatsApp message sent", false},
 	ActionConsentGrant:             {catIAM, typeUserChange, SeverityInformational, "Consent granted", false},
 	ActionConsentRevoke:            {catIAM, typeUserChange, SeverityInformational, "Consent revoked", false},
+
+	// Google Workspace admin/token/saml.
+	ActionOAuthAppAuthorize:       {catIAM, typeCreation, SeverityLow, "OAuth application authorized", false},
+	ActionOAuthAppRevoke:          {catIAM, typeDeletion, SeverityInformational, "OAuth application access revoked", false},
+	ActionOrgSecurityPolicyChange: {catConfig, typeChange, SeverityMedium, "Organization security policy changed", false},
 
 	ActionUnmapped: {nil, nil, SeverityInformational, "Vendor event", false},
 }

@@ -39,6 +39,41 @@ var googleEvents = map[string][]struct{ typ, name, params string }{
 		{"login", "logout", `[{"name":"login_type","value":"google_password"}]`},
 		{"login", "suspicious_login", `[{"name":"login_type","value":"google_password"},{"name":"is_suspicious","boolValue":true}]`},
 	},
+	// An administrator ({user} is the user acted on), per the admin-* pages.
+	"admin": {
+		{"USER_SETTINGS", "CREATE_USER", `[{"name":"USER_EMAIL","value":"{user}"}]`},
+		{"USER_SETTINGS", "SUSPEND_USER", `[{"name":"USER_EMAIL","value":"{user}"}]`},
+		{"USER_SETTINGS", "DELETE_USER", `[{"name":"USER_EMAIL","value":"{user}"}]`},
+		{"USER_SETTINGS", "CHANGE_PASSWORD", `[{"name":"USER_EMAIL","value":"{user}"}]`},
+		{"USER_SETTINGS", "TURN_OFF_2_STEP_VERIFICATION", `[{"name":"USER_EMAIL","value":"{user}"}]`},
+		{"USER_SETTINGS", "GRANT_ADMIN_PRIVILEGE", `[{"name":"USER_EMAIL","value":"{user}"}]`},
+		{"DELEGATED_ADMIN_SETTINGS", "ASSIGN_ROLE", `[{"name":"ORG_UNIT_NAME","value":"/"},{"name":"ROLE_NAME","value":"_HELP_DESK_ADMIN_ROLE"},{"name":"USER_EMAIL","value":"{user}"}]`},
+		{"GROUP_SETTINGS", "ADD_GROUP_MEMBER", `[{"name":"GROUP_EMAIL","value":"staff@example.com"},{"name":"USER_EMAIL","value":"{user}"}]`},
+		{"SECURITY_SETTINGS", "ENFORCE_STRONG_AUTHENTICATION", `[{"name":"ORG_UNIT_NAME","value":"/Sales"},{"name":"NEW_VALUE","value":"false"},{"name":"OLD_VALUE","value":"true"}]`},
+		{"DOMAIN_SETTINGS", "AUTHORIZE_API_CLIENT_ACCESS", `[{"name":"DOMAIN_NAME","value":"example.com"},{"name":"API_CLIENT_NAME","value":"112233445566778899000"},{"name":"API_SCOPES","multiValue":["https://mail.google.com/"]}]`},
+		{"DOMAIN_SETTINGS", "CHANGE_ACCOUNT_AUTO_RENEWAL", `[{"name":"DOMAIN_NAME","value":"example.com"},{"name":"NEW_VALUE","value":"RENEWAL_BY_LICENSES"}]`},
+	},
+	"token": {
+		{"auth", "authorize", `[{"name":"client_id","value":"555000111-mailmerge.apps.googleusercontent.com"},{"name":"app_name","value":"Acme Mail Merge"},{"name":"client_type","value":"WEB"},{"name":"scope","multiValue":["https://www.googleapis.com/auth/gmail.readonly"]}]`},
+		{"auth", "revoke", `[{"name":"client_id","value":"555000111-mailmerge.apps.googleusercontent.com"},{"name":"app_name","value":"Acme Mail Merge"},{"name":"client_type","value":"WEB"},{"name":"scope","multiValue":["https://www.googleapis.com/auth/gmail.readonly"]}]`},
+	},
+	"saml": {
+		{"login", "login_success", `[{"name":"application_name","value":"Acme Payroll"},{"name":"initiated_by","value":"sp"}]`},
+		{"login", "login_failure", `[{"name":"application_name","value":"Acme Payroll"},{"name":"failure_type","value":"failure_app_not_enabled_for_user"},{"name":"initiated_by","value":"idp"}]`},
+	},
+}
+
+// googleAdmin is the actor of admin application events.
+const googleAdmin = "admin@example.com"
+
+// GoogleApplications lists the Reports applications the mock generates events for.
+func GoogleApplications() []string {
+	out := make([]string, 0, len(googleEvents))
+	for app := range googleEvents {
+		out = append(out, app)
+	}
+	sort.Strings(out)
+	return out
 }
 
 type gActivity struct {
@@ -231,13 +266,18 @@ func (g *ReportsAPI) list(app string, r *http.Request) ([]byte, error) {
 func (g *ReportsAPI) writeActivity(b *strings.Builder, app string, a gActivity) {
 	ev := googleEvents[app][a.event]
 	email := fmt.Sprintf("%s.%d@example.com", firstNames[int(a.user)%len(firstNames)], a.user)
+	params := ev.params
+	if app == "admin" {
+		params = strings.ReplaceAll(params, "{user}", email)
+		email = googleAdmin
+	}
 	fmt.Fprintf(b, `{"kind":"admin#reports#activity","id":{"time":%q,"uniqueQualifier":"%d","applicationName":%q,"customerId":%q},`+
 		`"etag":"\"e%d\"","actor":{"callerType":"USER","email":%q,"profileId":"1%020d"},"ownerDomain":"example.com",`+
 		`"ipAddress":"198.51.100.%d","events":[{"type":%q,"name":%q`,
 		formatMillis(a.ms), a.qual, app, g.Customer, a.qual, email, a.user, 1+int(a.user)%250, ev.typ, ev.name)
-	if ev.params != "" {
+	if params != "" {
 		b.WriteString(`,"parameters":`)
-		b.WriteString(ev.params)
+		b.WriteString(params)
 	}
 	b.WriteString("}]}")
 }

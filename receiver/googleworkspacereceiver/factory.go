@@ -28,10 +28,12 @@ func createDefaultConfig() component.Config {
 	client := confighttp.NewDefaultClientConfig()
 	client.Timeout = time.Minute
 	// Google's lag for user_accounts and login is unpublished; tools use 10–30 min.
+	// The default applications are the identity ones: users' own account
+	// changes, sign-ins, administrators' changes, OAuth grants, SAML sign-ins.
 	return &Config{
 		Client:       client,
 		CustomerID:   "my_customer",
-		Applications: []string{"user_accounts", "login"},
+		Applications: []string{"user_accounts", "login", "admin", "token", "saml"},
 		PageSize:     1000,
 		Poll:         poll.NewDefaultConfig(5*time.Minute, 10*time.Minute),
 	}

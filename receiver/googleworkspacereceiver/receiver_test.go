@@ -157,7 +157,9 @@ func TestRefusedServiceAccountIsLoudAndRecoverable(t *testing.T) {
 	ev := host.Events()[0]
 	assert.Equal(t, componentstatus.StatusRecoverableError, ev.Status())
 	assert.Contains(t, ev.Err().Error(), "Google refused to mint a token")
-	require.Eventually(t, func() bool { return logs.FilterMessageSnippet("polling the vendor API failed").Len() == 2 },
+	require.Eventually(t, func() bool {
+		return logs.FilterMessageSnippet("polling the vendor API failed").Len() == len(e.cfg.Applications)
+	},
 		5*time.Second, 10*time.Millisecond, "one per application stream")
 	for _, l := range logs.FilterMessageSnippet("polling the vendor API failed").All() {
 		assert.Equal(t, zapcore.ErrorLevel, l.Level)
@@ -177,7 +179,7 @@ func TestLoadAndValidate(t *testing.T) {
 	}
 	def := load("")
 	require.NoError(t, confmap.Validate(def))
-	assert.Equal(t, []string{"user_accounts", "login"}, def.Applications)
+	assert.Equal(t, []string{"user_accounts", "login", "admin", "token", "saml"}, def.Applications)
 	assert.Equal(t, "my_customer", def.CustomerID)
 	assert.Equal(t, int64(1000), def.PageSize)
 	assert.Equal(t, 5*time.Minute, def.Poll.PollInterval)

@@ -1,5 +1,6 @@
-// Package googleworkspace maps Google Workspace Reports API activities (docs/schema.md#google-workspace,
-// the user_accounts and login applications) to the authtrail schema. Pure
+// Package googleworkspace maps Google Workspace Reports API activities of the
+// user_accounts, login, admin, token and saml applications
+// (docs/schema.md#google-workspace) to the authtrail schema. Pure
 // functions, no I/O: Convert takes the pages the official client
 // (google.golang.org/api/admin/reports/v1) returns; DecodeJSON takes the same
 // activities as JSON, for records that reached the pipeline another way.
@@ -102,6 +103,7 @@ func convertActivity(b *schema.Builder, a *reports.Activity, includeOriginal boo
 	}
 	tenant := schema.Tenant{ID: a.Id.CustomerId, Name: a.OwnerDomain}
 	app := a.Id.ApplicationName
+	table := applications[app]
 	actor := schema.Identity{}
 	actorType := schema.ActorUnknown
 	if a.Actor != nil {
@@ -119,70 +121,22 @@ func convertActivity(b *schema.Builder, a *reports.Activity, includeOriginal boo
 			ClientAddress: a.IpAddress, Original: original, ActorType: actorType,
 		}
 		params := paramMap(ev.Parameters)
-		m, ok := mappings[ev.Name]
+		m, ok := table.rows[ev.Name]
 		if !ok {
 			e.Unmapped()
 			e.Actor = actor
 		} else {
 			e.Apply(m)
-			mapEvent(&e, actor, params)
+			table.fill(&e, actor, params)
+			if e.ActorType == schema.ActorUnknown && !e.Actor.IsZero() {
+				e.ActorType = schema.ActorUser
+			}
 		}
-		e.Summary = render(messages[ev.Name], actor.Email, params)
+		e.Summary = render(table.messages[ev.Name], actor.Email, params)
 		lr := b.Write(tenant, &e)
 		putLeftovers(lr.Attributes(), a, ev, app)
 	}
 	return nil
-}
-
-// mapEvent applies docs/schema.md#d1-actor-and-target to one event: authentication events carry the
-// signing-in user; user_accounts changes are self-service (actor = target);
-// account_disabled_* name the affected user.
-func mapEvent(e *schema.Event, actor schema.Identity, params map[string]*reports.ActivityEventsParameters) {
-	switch {
-	case e.Action.IsAuthentication() || e.Action == schema.ActionVerify:
-		e.Actor = actor
-		if e.ActorType == schema.ActorUnknown && !actor.IsZero() {
-			e.ActorType = schema.ActorUser
-		}
-	case strings.HasPrefix(e.Code, "account_disabled_"):
-		e.ActorType = schema.ActorSystem
-		email := paramString(params["affected_email_address"])
-		e.Target = schema.Identity{Email: email, Name: email}
-	default:
-		e.Actor, e.Target, e.Performer = actor, actor, schema.PerformerSelf
-	}
-	if e.ActorType == schema.ActorUnknown && !e.Actor.IsZero() {
-		e.ActorType = schema.ActorUser
-	}
-	if email := paramString(params["affected_email_address"]); email != "" && e.Target.IsZero() {
-		e.Target = schema.Identity{Email: email, Name: email}
-	}
-	if v := paramString(params["email_forwarding_destination_address"]); v != "" {
-		e.ChangeTo = v
-	}
-	if method := loginMethods[paramString(params["login_type"])]; method != "" {
-		e.AuthMethod = method
-	}
-	if m := params["login_challenge_method"]; m != nil {
-		for _, v := range append([]string{m.Value}, m.MultiValue...) {
-			if method := loginMethods[v]; method != "" {
-				e.AuthMethod = method
-				break
-			}
-		}
-	}
-	if p := params["is_second_factor"]; p != nil && p.BoolValue {
-		e.AuthFactor = schema.FactorSecondary
-	}
-	if e.Outcome == schema.OutcomeFailure {
-		e.ErrorType = failureTypes[paramString(params["login_failure_type"])]
-		e.Reason = paramString(params["login_failure_type"])
-	}
-	if status := paramString(params["login_challenge_status"]); status != "" {
-		if strings.Contains(strings.ToLower(status), "fail") {
-			e.Outcome = schema.OutcomeFailure
-		}
-	}
 }
 
 // EventID is a stable id for the index-th event of an activity: Google gives
@@ -198,8 +152,8 @@ func EventID(id *reports.ActivityId, index int, name string) string {
 	return hex.EncodeToString(h.Sum(sum[:0])[:16])
 }
 
-func paramMap(ps []*reports.ActivityEventsParameters) map[string]*reports.ActivityEventsParameters {
-	m := make(map[string]*reports.ActivityEventsParameters, len(ps))
+func paramMap(ps []*reports.ActivityEventsParameters) parameters {
+	m := make(parameters, len(ps))
 	for _, p := range ps {
 		if p != nil {
 			m[p.Name] = p
@@ -213,6 +167,19 @@ func paramString(p *reports.ActivityEventsParameters) string {
 		return ""
 	}
 	return p.Value
+}
+
+// paramValues is a parameter's multiValue, or its value alone.
+func paramValues(p *reports.ActivityEventsParameters) []string {
+	switch {
+	case p == nil:
+		return nil
+	case len(p.MultiValue) > 0:
+		return p.MultiValue
+	case p.Value != "":
+		return []string{p.Value}
+	}
+	return nil
 }
 
 // putLeftovers keeps what the mapping does not: the event type, every parameter
@@ -275,7 +242,7 @@ func putLeftovers(a pcommon.Map, act *reports.Activity, ev *reports.ActivityEven
 
 // render fills an Admin console message format; "" when there is none or a
 // placeholder has no value.
-func render(format, actor string, params map[string]*reports.ActivityEventsParameters) string {
+func render(format, actor string, params parameters) string {
 	if format == "" || actor == "" {
 		return ""
 	}
@@ -294,7 +261,7 @@ func render(format, actor string, params map[string]*reports.ActivityEventsParam
 		name := format[i+1 : i+j]
 		v := actor
 		if name != "actor" {
-			v = paramString(params[name])
+			v = strings.Join(paramValues(params[name]), " ")
 		}
 		if v == "" {
 			return ""

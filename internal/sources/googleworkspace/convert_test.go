@@ -1,10 +1,12 @@
 package googleworkspace
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
 	reports "google.golang.org/api/admin/reports/v1"
 
 	"github.com/authtrail/authtrail/internal/schema"
@@ -145,5 +147,268 @@ func TestEveryMappingIsInTheVocabulary(t *testing.T) {
 	for code, m := range Mappings() {
 		_, ok := schema.Spec(m.Action)
 		assert.True(t, ok, code)
+	}
+}
+
+// records returns the records of the golden inputs named, by event.code.
+func records(t *testing.T, got map[string]plog.Logs, names ...string) map[string]plog.LogRecord {
+	t.Helper()
+	out := map[string]plog.LogRecord{}
+	for _, n := range names {
+		ld, ok := got[n]
+		require.True(t, ok, "no testdata for %s", n)
+		for _, lr := range sourcetest.Records(ld) {
+			out[sourcetest.Attr(lr, schema.AttrEventCode)] = lr
+		}
+	}
+	return out
+}
+
+// adminWant is the admin table as the samples (one per documented event, built
+// from the Reports API admin-* pages) show it: action, severity, OCSF class and
+// activity. The actor is the administrator.
+var adminWant = map[string]struct {
+	action, severity string
+	class, activity  int64
+}{
+	"CREATE_USER":                                  {"user.create", "informational", 3001, 1},
+	"DELETE_USER":                                  {"user.delete", "medium", 3001, 6},
+	"UNDELETE_USER":                                {"user.enable", "low", 3001, 2},
+	"SUSPEND_USER":                                 {"user.disable", "medium", 3001, 5},
+	"UNSUSPEND_USER":                               {"user.enable", "low", 3001, 2},
+	"ARCHIVE_USER":                                 {"user.disable", "medium", 3001, 5},
+	"UNARCHIVE_USER":                               {"user.enable", "low", 3001, 2},
+	"RENAME_USER":                                  {"user.identifier_update", "medium", 3001, 99},
+	"USER_INVITE":                                  {"user.invite", "low", 3001, 99},
+	"RESEND_USER_INVITE":                           {"user.invite_resend", "informational", 3001, 99},
+	"CANCEL_USER_INVITE":                           {"user.invite_revoke", "informational", 3001, 99},
+	"ADD_NICKNAME":                                 {"user.identifier_add", "low", 3001, 99},
+	"REMOVE_NICKNAME":                              {"user.identifier_remove", "low", 3001, 99},
+	"CHANGE_FIRST_NAME":                            {"user.update", "informational", 3001, 99},
+	"CHANGE_LAST_NAME":                             {"user.update", "informational", 3001, 99},
+	"MOVE_USER_TO_ORG_UNIT":                        {"user.update", "informational", 3001, 99},
+	"UNBLOCK_USER_SESSION":                         {"user.unlock", "low", 3001, 12},
+	"CHANGE_PASSWORD":                              {"password.change", "medium", 3001, 3},
+	"CHANGE_PASSWORD_ON_NEXT_LOGIN":                {"password.reset_request", "medium", 3001, 4},
+	"TURN_OFF_2_STEP_VERIFICATION":                 {"mfa.disable", "high", 3001, 11},
+	"USER_ENROLLED_IN_TWO_STEP_VERIFICATION":       {"mfa.enable", "low", 3001, 10},
+	"UNENROLL_USER_FROM_STRONG_AUTH":               {"mfa.disable", "high", 3001, 11},
+	"SECURITY_KEY_REGISTERED_FOR_USER":             {"mfa.enable", "low", 3001, 10},
+	"REVOKE_SECURITY_KEY":                          {"mfa.disable", "high", 3001, 11},
+	"UNENROLL_USER_FROM_TITANIUM":                  {"advanced_protection.unenroll", "high", 3001, 11},
+	"GENERATE_2SV_SCRATCH_CODES":                   {"user.recovery_update", "medium", 3001, 99},
+	"DELETE_2SV_SCRATCH_CODES":                     {"user.recovery_update", "medium", 3001, 99},
+	"ADD_RECOVERY_EMAIL":                           {"user.recovery_update", "medium", 3001, 99},
+	"CHANGE_RECOVERY_EMAIL":                        {"user.recovery_update", "medium", 3001, 99},
+	"REMOVE_RECOVERY_EMAIL":                        {"user.recovery_update", "medium", 3001, 99},
+	"ADD_RECOVERY_PHONE":                           {"user.recovery_update", "medium", 3001, 99},
+	"CHANGE_RECOVERY_PHONE":                        {"user.recovery_update", "medium", 3001, 99},
+	"REMOVE_RECOVERY_PHONE":                        {"user.recovery_update", "medium", 3001, 99},
+	"RESET_SIGNIN_COOKIES":                         {"session.terminate", "low", 3002, 2},
+	"VIEW_TEMP_PASSWORD":                           {"secret.view", "medium", 3004, 2},
+	"REVOKE_3LO_TOKEN":                             {"oauth_app.revoke", "informational", 3005, 2},
+	"REVOKE_3LO_DEVICE_TOKENS":                     {"oauth_app.revoke", "informational", 3005, 2},
+	"GRANT_ADMIN_PRIVILEGE":                        {"user.role_change", "high", 3005, 1},
+	"REVOKE_ADMIN_PRIVILEGE":                       {"user.role_change", "medium", 3005, 2},
+	"ASSIGN_ROLE":                                  {"user.role_change", "high", 3005, 1},
+	"UNASSIGN_ROLE":                                {"user.role_change", "medium", 3005, 2},
+	"CREATE_ROLE":                                  {"config.create", "low", 3004, 1},
+	"DELETE_ROLE":                                  {"config.delete", "medium", 3004, 4},
+	"RENAME_ROLE":                                  {"config.update", "low", 3004, 3},
+	"UPDATE_ROLE":                                  {"config.update", "low", 3004, 3},
+	"ADD_PRIVILEGE":                                {"config.update", "medium", 3004, 3},
+	"REMOVE_PRIVILEGE":                             {"config.update", "low", 3004, 3},
+	"CREATE_GROUP":                                 {"group.create", "informational", 3006, 6},
+	"DELETE_GROUP":                                 {"group.delete", "low", 3006, 5},
+	"ADD_GROUP_MEMBER":                             {"group.membership_change", "low", 3006, 3},
+	"REMOVE_GROUP_MEMBER":                          {"group.membership_change", "low", 3006, 4},
+	"UPDATE_GROUP_MEMBER":                          {"group.membership_change", "low", 3006, 99},
+	"CHANGE_GROUP_NAME":                            {"group.rename", "informational", 3006, 99},
+	"ENFORCE_STRONG_AUTHENTICATION":                {"org.mfa_requirement_change", "high", 3004, 3},
+	"ALLOW_STRONG_AUTHENTICATION":                  {"org.mfa_requirement_change", "medium", 3004, 3},
+	"CHANGE_ALLOWED_TWO_STEP_VERIFICATION_METHODS": {"org.mfa_requirement_change", "medium", 3004, 3},
+	"CHANGE_TWO_STEP_VERIFICATION_ENROLLMENT_PERIOD_DURATION": {"org.mfa_requirement_change", "medium", 3004, 3},
+	"CHANGE_TWO_STEP_VERIFICATION_GRACE_PERIOD_DURATION":      {"org.mfa_requirement_change", "medium", 3004, 3},
+	"CHANGE_TWO_STEP_VERIFICATION_START_DATE":                 {"org.mfa_requirement_change", "medium", 3004, 3},
+	"CHANGE_TWO_STEP_VERIFICATION_FREQUENCY":                  {"org.mfa_requirement_change", "medium", 3004, 3},
+	"ENABLE_NON_ADMIN_USER_PASSWORD_RECOVERY":                 {"org.security_policy_change", "medium", 3004, 3},
+	"WEAK_PROGRAMMATIC_LOGIN_SETTINGS_CHANGED":                {"org.security_policy_change", "medium", 3004, 3},
+	"CHANGE_SESSION_LENGTH":                                   {"org.security_policy_change", "medium", 3004, 3},
+	"SESSION_CONTROL_SETTINGS_CHANGE":                         {"org.security_policy_change", "medium", 3004, 3},
+	"ADD_TO_TRUSTED_OAUTH2_APPS":                              {"oauth_app.authorize", "medium", 3005, 1},
+	"REMOVE_FROM_TRUSTED_OAUTH2_APPS":                         {"oauth_app.revoke", "informational", 3005, 2},
+	"AUTHORIZE_API_CLIENT_ACCESS":                             {"oauth_app.authorize", "high", 3005, 1},
+	"REMOVE_API_CLIENT_ACCESS":                                {"oauth_app.revoke", "informational", 3005, 2},
+	"CHANGE_PASSWORD_MIN_LENGTH":                              {"org.security_policy_change", "medium", 3004, 3},
+	"CHANGE_PASSWORD_MAX_LENGTH":                              {"org.security_policy_change", "medium", 3004, 3},
+	"TOGGLE_ALLOW_ADMIN_PASSWORD_RESET":                       {"org.security_policy_change", "medium", 3004, 3},
+	"TOGGLE_SSO_ENABLED":                                      {"org.security_policy_change", "medium", 3004, 3},
+}
+
+var adminSamples = []string{"admin_user_settings", "admin_delegated_admin_settings", "admin_group_settings",
+	"admin_security_settings", "admin_domain_settings"}
+
+func TestAdminEvents(t *testing.T) {
+	recs := records(t, sourcetest.Golden(t, testdataDir, DecodeJSON), adminSamples...)
+	require.Len(t, adminWant, len(admin), "every admin row has an expectation")
+	for code, w := range adminWant {
+		lr, ok := recs[code]
+		require.True(t, ok, "no sample for %s", code)
+		a := lr.Attributes().AsRaw()
+		assert.Equal(t, w.action, a[schema.AttrEventAction], code)
+		assert.Equal(t, "success", a[schema.AttrEventOutcome], code)
+		assert.Equal(t, w.severity, a[schema.AttrSeverity], code)
+		assert.Equal(t, w.class, a[schema.AttrOCSFClassUID], code)
+		assert.Equal(t, w.activity, a[schema.AttrOCSFActivityID], code)
+		assert.Equal(t, "admin@example.com", a["user.email"], code)
+		assert.Equal(t, "admin", a[schema.AttrActorType], code)
+		assert.Equal(t, "google_workspace.admin", a[schema.AttrEventDataset], code)
+	}
+
+	// Who granted whom super-admin: actor, target and role, high severity.
+	grant := recs["GRANT_ADMIN_PRIVILEGE"].Attributes().AsRaw()
+	assert.Equal(t, "bob@example.com", grant["user.target.email"])
+	assert.Equal(t, []any{"Super Admin"}, grant["user.changes.roles"])
+	assert.Equal(t, "Super Admin", grant["authtrail.change.to"])
+	revoke := recs["REVOKE_ADMIN_PRIVILEGE"].Attributes().AsRaw()
+	assert.Equal(t, []any{"Super Admin"}, revoke["user.target.roles"], "the role taken away")
+	assert.NotContains(t, revoke, "user.changes.roles")
+	assign := recs["ASSIGN_ROLE"].Attributes().AsRaw()
+	assert.Equal(t, []any{"Super Admin"}, assign["user.changes.roles"], "_SEED_ADMIN_ROLE is the super admin role")
+	assert.Equal(t, "_SEED_ADMIN_ROLE", assign["google_workspace.admin.role_name"])
+	assert.Equal(t, []any{"_GROUPS_READER_ROLE"}, recs["UNASSIGN_ROLE"].Attributes().AsRaw()["user.target.roles"])
+
+	// An administrator changing another user's password: actor admin, target user.
+	pw := recs["CHANGE_PASSWORD"]
+	assert.Equal(t, "bob@example.com", sourcetest.Attr(pw, "user.target.email"))
+	assert.Equal(t, "Password changed for bob@example.com by admin@example.com", pw.Body().Str())
+
+	rename := recs["RENAME_USER"].Attributes().AsRaw()
+	assert.Equal(t, "robert@example.com", rename["user.changes.email"])
+	assert.Equal(t, "bob@example.com", rename["authtrail.change.from"])
+
+	alias := recs["ADD_NICKNAME"].Attributes().AsRaw()
+	assert.Equal(t, "bobby@example.com", alias["authtrail.change.to"])
+	assert.Equal(t, "email_alias", alias["authtrail.change.field"])
+	assert.Equal(t, "OWNER", sourcetest.Attr(recs["UPDATE_GROUP_MEMBER"], "authtrail.change.to"))
+
+	priv := recs["ADD_PRIVILEGE"].Attributes().AsRaw()
+	assert.Equal(t, "Support Desk", priv["authtrail.target.name"])
+	assert.Equal(t, "role", priv["authtrail.target.type"])
+	assert.Equal(t, "USERS_RESET_PASSWORD", priv["authtrail.change.to"])
+	assert.Equal(t, "Support Desk", sourcetest.Attr(recs["RENAME_ROLE"], "authtrail.change.from"))
+	assert.Equal(t, "Service Desk", sourcetest.Attr(recs["RENAME_ROLE"], "authtrail.change.to"))
+	assert.Equal(t, "bob@example.com", sourcetest.Attr(recs["VIEW_TEMP_PASSWORD"], "user.target.email"))
+
+	member := recs["ADD_GROUP_MEMBER"].Attributes().AsRaw()
+	assert.Equal(t, "finance@example.com", member["group.name"])
+	assert.Equal(t, "bob@example.com", member["user.target.email"])
+
+	off := recs["ENFORCE_STRONG_AUTHENTICATION"].Attributes().AsRaw()
+	assert.Equal(t, "false", off["authtrail.change.to"])
+	assert.Equal(t, "/Engineering", off["authtrail.target.name"])
+
+	dwd := recs["AUTHORIZE_API_CLIENT_ACCESS"].Attributes().AsRaw()
+	assert.Equal(t, "112233445566778899000", dwd["authtrail.target.id"])
+	assert.Equal(t, "oauth_client", dwd["authtrail.target.type"])
+	assert.Equal(t, "https://mail.google.com/ https://www.googleapis.com/auth/admin.directory.user", dwd["authtrail.change.to"])
+
+	trusted := recs["ADD_TO_TRUSTED_OAUTH2_APPS"].Attributes().AsRaw()
+	assert.Equal(t, "Acme Mail Merge", trusted["authtrail.application.name"])
+	assert.Equal(t, "1234567890-abc.apps.googleusercontent.com", sourcetest.Attr(recs["REVOKE_3LO_TOKEN"], "authtrail.application.id"))
+
+	// Other admin events pass through.
+	other := recs["CHANGE_ACCOUNT_AUTO_RENEWAL"]
+	assert.Equal(t, "identity.unmapped", other.EventName())
+	assert.Equal(t, "RENEWAL_BY_LICENSES", sourcetest.Attr(other, "google_workspace.admin.new_value"))
+}
+
+func TestTokenEvents(t *testing.T) {
+	recs := records(t, sourcetest.Golden(t, testdataDir, DecodeJSON), "token")
+	scopes := "https://www.googleapis.com/auth/gmail.readonly https://www.googleapis.com/auth/userinfo.email"
+	for code, w := range map[string]struct{ action, severity, scopeKey string }{
+		"authorize": {"oauth_app.authorize", "low", "authtrail.change.to"},
+		"revoke":    {"oauth_app.revoke", "informational", "authtrail.change.from"},
+	} {
+		a := recs[code].Attributes().AsRaw()
+		assert.Equal(t, w.action, a[schema.AttrEventAction], code)
+		assert.Equal(t, w.severity, a[schema.AttrSeverity], code)
+		assert.Equal(t, "liz@example.com", a["user.email"], code)
+		assert.Equal(t, "liz@example.com", a["user.target.email"], "a grant of one's own data is self-service")
+		assert.Equal(t, "Acme Mail Merge", a["authtrail.application.name"], code)
+		assert.Equal(t, "555000111-mailmerge.apps.googleusercontent.com", a["authtrail.application.id"], code)
+		assert.Equal(t, scopes, a[w.scopeKey], code)
+		assert.Equal(t, int64(3005), a[schema.AttrOCSFClassUID], code)
+	}
+	assert.Equal(t, "liz@example.com authorized access to Acme Mail Merge for "+scopes+" scopes", recs["authorize"].Body().Str())
+	assert.Equal(t, "identity.unmapped", recs["activity"].EventName(), "API calls by an authorized app pass through")
+}
+
+func TestSAMLEvents(t *testing.T) {
+	got := sourcetest.Golden(t, testdataDir, DecodeJSON)
+	recs := records(t, got, "saml")
+	ok := recs["login_success"].Attributes().AsRaw()
+	assert.Equal(t, "authentication.login", ok[schema.AttrEventAction])
+	assert.Equal(t, "Acme Payroll", ok["authtrail.application.name"])
+	assert.Equal(t, "sso_saml", ok["authtrail.auth.method"])
+	assert.Equal(t, "google_workspace.saml", ok[schema.AttrEventDataset])
+
+	fail := recs["login_failure"]
+	a := fail.Attributes().AsRaw()
+	assert.Equal(t, "failure", a[schema.AttrEventOutcome])
+	assert.Equal(t, "failure_app_not_enabled_for_user", a["event.reason"])
+	assert.Equal(t, "_OTHER", a["error.type"])
+	assert.Equal(t, "low", a[schema.AttrSeverity])
+	assert.Equal(t, "liz@example.com failed to login because of the following error: failure_app_not_enabled_for_user", fail.Body().Str())
+
+	// The login application's login_success is a Google sign-in, not a SAML one.
+	google := sourcetest.Records(got["login_success"])[0].Attributes().AsRaw()
+	assert.Equal(t, "password", google["authtrail.auth.method"])
+	assert.NotContains(t, google, "authtrail.application.name")
+}
+
+// Event names mean what their application's table says; an application with no
+// table passes through even when an event name matches another application's.
+func TestTablesArePerApplication(t *testing.T) {
+	ld, err := DecodeJSON([]byte(`{"id":{"time":"2026-01-01T00:00:00Z","applicationName":"drive","customerId":"C1"},`+
+		`"actor":{"email":"liz@example.com"},"events":[{"name":"login_success"},{"name":"CREATE_USER"}]}`), sources.Options{})
+	require.NoError(t, err)
+	for _, lr := range sourcetest.Records(ld) {
+		assert.Equal(t, "identity.unmapped", lr.EventName(), sourcetest.Attr(lr, schema.AttrEventCode))
+	}
+	ld, err = DecodeJSON([]byte(`{"id":{"time":"2026-01-01T00:00:00Z","applicationName":"token","customerId":"C1"},`+
+		`"actor":{"email":"liz@example.com"},"events":[{"name":"CREATE_USER"}]}`), sources.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, "identity.unmapped", sourcetest.Records(ld)[0].EventName(), "an admin event name in the token application")
+}
+
+// Every row of the admin, token and saml tables has a sample in testdata.
+func TestEveryNewRowHasASample(t *testing.T) {
+	got := sourcetest.Golden(t, testdataDir, DecodeJSON)
+	seen := map[string]bool{}
+	for _, ld := range got {
+		for _, lr := range sourcetest.Records(ld) {
+			if lr.EventName() != "identity.unmapped" {
+				seen[sourcetest.Attr(lr, schema.AttrEventCode)+"/"+strings.TrimPrefix(sourcetest.Attr(lr, schema.AttrEventDataset), "google_workspace.")] = true
+			}
+		}
+	}
+	for key := range Mappings() {
+		if strings.Contains(key, "/") {
+			assert.True(t, seen[key], "no sample maps %s", key)
+		}
+	}
+}
+
+// An administrator's change names an admin actor, unless an API key made it.
+func TestAdminActorType(t *testing.T) {
+	for caller, want := range map[string]string{"": "admin", "USER": "admin", "KEY": "api_key"} {
+		ld, err := DecodeJSON([]byte(`{"id":{"time":"2026-01-01T00:00:00Z","applicationName":"admin","customerId":"C1"},`+
+			`"actor":{"email":"admin@example.com","callerType":"`+caller+`"},"events":[{"name":"SUSPEND_USER",`+
+			`"parameters":[{"name":"USER_EMAIL","value":"bob@example.com"}]}]}`), sources.Options{})
+		require.NoError(t, err)
+		lr := sourcetest.Records(ld)[0]
+		assert.Equal(t, want, sourcetest.Attr(lr, schema.AttrActorType), "callerType %q", caller)
+		assert.Equal(t, "bob@example.com", sourcetest.Attr(lr, "user.target.email"))
 	}
 }
