@@ -22,12 +22,17 @@ import (
 
 	"github.com/authtrail/authtrail/internal/schema"
 	"github.com/authtrail/authtrail/internal/sources/sourcetest"
+	"github.com/authtrail/authtrail/internal/vendorsim"
 )
 
 const (
 	mockBacklog   = 150 // rows per mock stream (Authgear; each Google application)
 	generatedHook = 30  // generated webhook events per webhook vendor
 )
+
+// googleApps is how many Reports applications the mock serves; the example
+// reads the receiver's default applications, which are the same.
+var googleApps = len(vendorsim.GoogleApplications())
 
 // TestVictoriaLogsExample runs examples/victorialogs/config.yaml as shipped
 // (environment variables only) against a real VictoriaLogs, feeds it all five
@@ -66,7 +71,7 @@ func TestVictoriaLogsExample(t *testing.T) {
 		"vgs":              samples.count("vgs") + generatedHook,
 		"asgardeo":         samples.count("asgardeo") + generatedHook,
 		"fillout":          samples.count("fillout"),
-		"google-workspace": samples.count("google-workspace") + 2*mockBacklog, // two applications
+		"google-workspace": samples.count("google-workspace") + googleApps*mockBacklog,
 		"authgear":         mockBacklog,
 	}
 	all := waitForRecords(t, vl, want, 3*time.Minute)
@@ -87,7 +92,7 @@ func TestVictoriaLogsExample(t *testing.T) {
 		for _, id := range authgearIDs {
 			assert.Equal(t, 1, perID[id], "authgear event %s", id)
 		}
-		assert.Len(t, google, 2*mockBacklog, "distinct polled Google events")
+		assert.Len(t, google, googleApps*mockBacklog, "distinct polled Google events")
 	})
 
 	t.Run("stored as documented", func(t *testing.T) {
