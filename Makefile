@@ -9,9 +9,15 @@ OTELCOL := $(BIN)/otelcol-authtrail
 SIM := $(BIN)/authtrail-sim
 DIST := cmd/otelcol-authtrail
 
-# The collector set that downloads from the module mirror (README, "Building").
-CORE_VERSION   := v0.161.0
-STABLE_VERSION := v1.67.0
+# The collector release the module and the distribution build on (README,
+# "Building"): core, stable and contrib modules all of one release.
+CORE_VERSION    := v0.165.0
+STABLE_VERSION  := v1.71.0
+CONTRIB_VERSION := v0.165.1
+# bench/ottl alone keeps contrib's transform processor (and pkg/ottl) at v0.161.0,
+# beside the same core: its v0.165 dependencies (pkg/ottl/contexts/xprofile,
+# pkg/expohisto) are not served.
+OTTL_CONTRIB_VERSION := v0.161.0
 
 # Fuzzing per decoder in `make test`, counted in executions: a duration budget
 # races the fuzz coordinator's deadline on Go 1.26 and fails with "context
@@ -46,12 +52,11 @@ $(VICTORIALOGS): internal/tools/victorialogs/go.mod
 victorialogs: $(VICTORIALOGS)
 
 # --- build ---------------------------------------------------------------------
-# ocb only generates the sources: its own `go mod tidy` fails against the partial
-# module mirror, so the distribution builds against the pinned, committed
-# cmd/otelcol-authtrail/go.mod (regenerate it with scripts/dist-gomod.sh).
+# ocb writes the sources and cmd/otelcol-authtrail/go.mod and tidies it; the
+# build goes to bin/.
 .PHONY: otelcol
 otelcol: $(OCB)
-	$(OCB) --config builder-config.yaml --skip-get-modules --skip-compilation >/dev/null
+	$(OCB) --config builder-config.yaml --skip-compilation >/dev/null
 	cd $(DIST) && $(GO) build -trimpath -o $(OTELCOL) .
 
 .PHONY: sim
@@ -63,8 +68,9 @@ generate: $(MDATAGEN)
 	for c in $(COMPONENTS); do (cd $$c && $(MDATAGEN) metadata.yaml) || exit 1; done
 
 # --- run -------------------------------------------------------------------------
-# VictoriaLogs beside the collector; Ctrl-C stops both. Its data stays in
-# tmp/victorialogs (the demo's samples are months old, hence the retention).
+# VictoriaLogs and the JSON-lines sink beside the collector; Ctrl-C stops all
+# three. VictoriaLogs' data stays in tmp/victorialogs (the demo's samples are
+# months old, hence the retention); the sink appends to tmp/authtrail-events.jsonl.
 VL_ADDR ?= 127.0.0.1:9428
 .PHONY: run
 run: otelcol sim victorialogs
@@ -72,7 +78,8 @@ run: otelcol sim victorialogs
 	$(SIM) keygen -out tmp/authgear-admin-key.pem -google-out tmp/google-service-account.json
 	@$(VICTORIALOGS) -storageDataPath=tmp/victorialogs -httpListenAddr=$(VL_ADDR) -retentionPeriod=100y \
 	  -loggerLevel=WARN >tmp/victorialogs.log 2>&1 & vl=$$!; \
-	  trap 'kill $$vl 2>/dev/null; wait $$vl' EXIT INT TERM; \
+	  $(SIM) sink -listen 127.0.0.1:8472 -out tmp/authtrail-events.jsonl >tmp/sink.log 2>&1 & sink=$$!; \
+	  trap 'kill $$vl $$sink 2>/dev/null; wait $$vl $$sink' EXIT INT TERM; \
 	  echo "VictoriaLogs on http://$(VL_ADDR) (web UI: http://$(VL_ADDR)/select/vmui, log: tmp/victorialogs.log)"; \
 	  VICTORIALOGS_ENDPOINT=http://$(VL_ADDR) $(OTELCOL) --config examples/local/config.yaml
 
@@ -129,11 +136,16 @@ check-selfcontained:
 	@./scripts/check-selfcontained.sh --selftest
 	./scripts/check-selfcontained.sh
 
-# Fails when a collector module drifted off the pinned set (go mod tidy can pull
-# a newer one for a missing package, and newer versions are incomplete here).
+# Fails when a collector module drifted off the pinned release (go mod tidy can
+# pull a newer one for a missing package, and newer versions are incomplete
+# here). bench/ottl's contrib modules are checked against OTTL_CONTRIB_VERSION.
+CORE_MODS    := '^[[:space:]]*(require[[:space:]]+)?go\.opentelemetry\.io/collector/'
+CONTRIB_MODS := '^[[:space:]]*(require[[:space:]]+)?github\.com/open-telemetry/opentelemetry-collector-contrib/'
 .PHONY: check-pins
 check-pins:
-	@bad=$$(grep -hE 'go\.opentelemetry\.io/collector/' go.mod $(DIST)/go.mod bench/ottl/go.mod | grep -vE '$(CORE_VERSION)|$(STABLE_VERSION)'); \
+	@bad=$$(grep -hE $(CORE_MODS) go.mod $(DIST)/go.mod bench/ottl/go.mod | grep -vE '$(CORE_VERSION)|$(STABLE_VERSION)'; \
+	  grep -hE $(CONTRIB_MODS) go.mod $(DIST)/go.mod | grep -vE '$(CONTRIB_VERSION)'; \
+	  grep -hE $(CONTRIB_MODS) bench/ottl/go.mod | grep -vE '$(OTTL_CONTRIB_VERSION)'); \
 	if [ -n "$$bad" ]; then echo "collector modules off the pinned set:"; echo "$$bad"; exit 1; fi
 
 # Snap collector modules back to the pinned set after adding imports.

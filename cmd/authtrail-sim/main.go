@@ -10,6 +10,7 @@
 //	authtrail-sim send -vendor vgs -samples testdata/vgs -count 0
 //	authtrail-sim send -vendor asgardeo -secret s3cret -duration 10s -concurrency 8 -quiet
 //	authtrail-sim serve -authgear 127.0.0.1:8470 -backlog 100000
+//	authtrail-sim sink -listen 127.0.0.1:8472 -out tmp/authtrail-events.jsonl
 package main
 
 import (
@@ -22,10 +23,11 @@ const usage = `usage: authtrail-sim <command> [flags]
 commands:
   send    send signed vendor webhooks to a running collector
   serve   serve mock vendor APIs (Authgear Admin GraphQL, Google Reports) for the polling receivers
+  sink    receive OTLP/HTTP logs from the collector and append them to a JSON-lines file
   keygen  create the Admin API key the collector and "serve" share, if missing
   help    show this help
 
-Run "authtrail-sim send -h" or "authtrail-sim serve -h" for their flags.
+Run "authtrail-sim <command> -h" for its flags.
 `
 
 func main() {
@@ -39,6 +41,8 @@ func main() {
 		err = runSend(os.Args[2:], os.Stdout)
 	case "serve":
 		err = runServe(os.Args[2:], os.Stdout)
+	case "sink":
+		err = runSink(os.Args[2:], os.Stdout)
 	case "keygen":
 		err = runKeygen(os.Args[2:], os.Stdout)
 	case "help", "-h", "--help":

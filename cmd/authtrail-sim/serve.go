@@ -150,10 +150,16 @@ func runServe(args []string, out io.Writer) error {
 			}
 		}()
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
 	fmt.Fprintf(out, "mock Authgear Admin API on http://%s (project %q, key id %q, private key in %s, %d rows)\n",
 		o.authgearAddr, o.project, o.keyID, o.keyOut, o.backlog)
+	return serveUntilDone(ctx, srv)
+}
+
+// serveUntilDone serves srv until it fails or ctx ends, then shuts it down,
+// letting requests in flight finish for up to 5 s.
+func serveUntilDone(ctx context.Context, srv *http.Server) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
 	select {
 	case err := <-errc:
 		return err

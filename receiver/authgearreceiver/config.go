@@ -122,12 +122,8 @@ func (c *Config) fingerprint() string {
 	return poll.Fingerprint(strings.TrimRight(c.Client.Endpoint, "/"), c.projectID(), strings.Join(types, ","))
 }
 
-// Unmarshal rejects unknown keys and starts a present webhook block from
-// Authgear's webhook defaults.
+// Unmarshal starts a present webhook block from Authgear's webhook defaults.
 func (c *Config) Unmarshal(conf *confmap.Conf) error {
-	if err := poll.RejectUnknownKeys(conf, c); err != nil {
-		return err
-	}
 	if conf.IsSet("webhook") && c.Webhook == nil {
 		h := DefaultWebhookConfig()
 		c.Webhook = &h

@@ -9,7 +9,6 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
-	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/authtrail/authtrail/internal/poll"
 )
@@ -74,14 +73,4 @@ func (c *Config) Validate() error {
 // fingerprint identifies one application's stream.
 func (c *Config) fingerprint(app string) string {
 	return poll.Fingerprint(c.Client.Endpoint, c.CustomerID, c.Subject, app)
-}
-
-// Unmarshal rejects unknown keys: a misspelled setting must not silently keep
-// its default.
-func (c *Config) Unmarshal(conf *confmap.Conf) error {
-	if err := poll.RejectUnknownKeys(conf, c); err != nil {
-		return err
-	}
-	type plain Config // no Unmarshal method: no recursion
-	return conf.Unmarshal((*plain)(c))
 }

@@ -113,15 +113,17 @@ exporters:
     compression: none
     retry_on_failure: {enabled: false}
     sending_queue: {enabled: false}
-  file:
-    path: %[6]s
+  otlp_http/jsonl:
+    logs_endpoint: %[6]s/v1/logs
+    retry_on_failure: {enabled: false}
+    sending_queue: {enabled: false}
 service:
   telemetry:
     metrics: {level: none}
   pipelines:
     logs:
       receivers: [vgs, asgardeo]
-      exporters: [otlp_http, file]
+      exporters: [otlp_http, otlp_http/jsonl]
 `
 
 type collector struct {
@@ -131,18 +133,34 @@ type collector struct {
 	jsonl               string
 }
 
-func startCollector(t *testing.T, otelcol, captureURL string) *collector {
+// startCollector runs the collector exporting to captureURL and, as a second
+// output, to `authtrail-sim sink`, which appends what it gets to c.jsonl.
+func startCollector(t *testing.T, otelcol, sim, captureURL string) *collector {
 	dir := t.TempDir()
-	vgsPort, asgPort := freePort(t), freePort(t)
+	vgsPort, asgPort, sinkPort := freePort(t), freePort(t), freePort(t)
 	c := &collector{
 		vgsURL:      fmt.Sprintf("http://127.0.0.1:%d", vgsPort),
 		asgardeoURL: fmt.Sprintf("http://127.0.0.1:%d", asgPort),
 		out:         filepath.Join(dir, "collector.log"),
 		jsonl:       filepath.Join(dir, "events.jsonl"),
 	}
+	sinkAddr := fmt.Sprintf("127.0.0.1:%d", sinkPort)
+	sink := exec.Command(sim, "sink", "-listen", sinkAddr, "-out", c.jsonl)
+	require.NoError(t, sink.Start())
+	t.Cleanup(func() {
+		_ = sink.Process.Signal(syscall.SIGTERM)
+		_ = sink.Wait()
+	})
+	require.Eventually(t, func() bool {
+		conn, err := net.Dial("tcp", sinkAddr)
+		if err == nil {
+			_ = conn.Close()
+		}
+		return err == nil
+	}, 10*time.Second, 50*time.Millisecond, "authtrail-sim sink did not listen on %s", sinkAddr)
 	cfg := filepath.Join(dir, "config.yaml")
 	require.NoError(t, os.WriteFile(cfg, []byte(fmt.Sprintf(configTemplate,
-		vgsPort, asgPort, vgsToken, asgardeoSecret, captureURL, c.jsonl)), 0o600))
+		vgsPort, asgPort, vgsToken, asgardeoSecret, captureURL, "http://"+sinkAddr)), 0o600))
 	logf, err := os.Create(c.out)
 	require.NoError(t, err)
 	c.cmd = exec.Command(otelcol, "--config", cfg)
@@ -199,7 +217,7 @@ func TestWebhooksEndToEnd(t *testing.T) {
 	otelcol, sim := binary(t, "AUTHTRAIL_OTELCOL"), binary(t, "AUTHTRAIL_SIM")
 	root := sourcetest.RepoRoot(t)
 	capt := newCapture(t)
-	col := startCollector(t, otelcol, capt.srv.URL)
+	col := startCollector(t, otelcol, sim, capt.srv.URL)
 	asgardeo := []string{"-vendor", "asgardeo", "-url", col.asgardeoURL + "/events", "-secret", asgardeoSecret}
 	vgs := []string{"-vendor", "vgs", "-url", col.vgsURL + "/events", "-token-header", "X-Authtrail-Token", "-token", vgsToken}
 
@@ -301,8 +319,8 @@ func TestWebhooksEndToEnd(t *testing.T) {
 			require.NoError(t, err)
 			n += ld.LogRecordCount()
 		}
-		// A fan-out is at-least-once: the 4 requests answered 503 reached the file
-		// exporter before the OTLP exporter failed, and a retry would repeat them.
+		// A fan-out is at-least-once: the 4 requests answered 503 reached the sink
+		// although the other OTLP exporter failed, and a retry would repeat them.
 		assert.Equal(t, capt.count()+refusedWith503, n, "the file holds what OTLP got plus the 503'd requests")
 	})
 }

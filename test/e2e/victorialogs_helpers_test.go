@@ -143,6 +143,8 @@ func newDeployment(t *testing.T, sim, dir string, backlog int, span time.Duratio
 			"AUTHTRAIL_STORAGE_DIR":             filepath.Join(dir, "storage"),
 			"AUTHTRAIL_REPLAY_DIR":              filepath.Join(dir, "replay"),
 			"AUTHTRAIL_METRICS_PORT":            strconv.Itoa(freePort(t)),
+			"HEALTH_CHECK_ENDPOINT":             fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+			"PPROF_ENDPOINT":                    fmt.Sprintf("127.0.0.1:%d", freePort(t)),
 			"VGS_ENDPOINT":                      vgs,
 			"VGS_TOKEN":                         vgsToken,
 			"ASGARDEO_ENDPOINT":                 asgardeo,
@@ -159,13 +161,27 @@ func newDeployment(t *testing.T, sim, dir string, backlog int, span time.Duratio
 	}
 }
 
-// start runs the example and waits until its webhook intakes answer.
+// start runs the example and waits until its health_check extension and its
+// webhook intakes answer, and its pprof extension serves profiles.
 func (d *deployment) start(t *testing.T, otelcol, example, dir string) *collector {
 	c := startExample(t, otelcol, example, dir, d.env)
+	require.Eventually(t, func() bool { return get("http://"+d.env["HEALTH_CHECK_ENDPOINT"]+"/") == http.StatusOK },
+		60*time.Second, 50*time.Millisecond, "health_check extension")
 	for _, u := range []string{d.vgsURL, d.asgardeoURL} {
 		require.Eventually(t, func() bool { return healthy(u) }, 60*time.Second, 50*time.Millisecond, "webhook intake %s", u)
 	}
+	require.Equal(t, http.StatusOK, get("http://"+d.env["PPROF_ENDPOINT"]+"/debug/pprof/"), "pprof extension")
 	return c
+}
+
+// get returns the status of a GET, 0 when there is no answer.
+func get(url string) int {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode
 }
 
 // kill ends the collector with SIGKILL: no shutdown, no flush.
