@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fails when the repository reaches outside itself or cites what a reader cannot
 # open: a Go file, script, Makefile, CI file or config that names the shared
-# directory beside the checkout (as a path or as a filepath.Join of ".." and
-# "shared"), a comment citing the research spec's numbered sections ("schema.md
+# directory beside the checkout (as a relative or absolute path, or as a
+# filepath.Join of ".." and "shared"), a comment citing the research spec's numbered sections ("schema.md
 # 6.8", "decision 6.10.3", "seed 002") instead of docs/schema.md, or a link to a
 # docs/schema.md anchor that no heading there defines.
 #
@@ -17,10 +17,10 @@ check() {
 	# Markdown and testdata are excluded: prose may name the shared directory
 	# when it explains why nothing reads it.
 	local -a files=(-r -n -I --exclude-dir=.git --exclude-dir=testdata --exclude-dir=.tools
-		--exclude-dir=bin --exclude-dir=tmp --include=*.go --include=*.sh --include=Makefile
-		--include=*.mk --include=*.yaml --include=*.yml --include=run --exclude="$self")
+		--exclude-dir=bin --exclude-dir=tmp --include='*.go' --include='*.sh' --include=Makefile
+		--include='*.mk' --include='*.yaml' --include='*.yml' --include=run --exclude="$self")
 
-	if hits=$(cd "$root" && grep "${files[@]}" -E '\.\./shared|"\.\."[[:space:]]*,[[:space:]]*"shared"' . 2>/dev/null); then
+	if hits=$(cd "$root" && grep "${files[@]}" -E '\.\./shared|"\.\."[[:space:]]*,[[:space:]]*"shared"|/work/shared' . 2>/dev/null); then
 		echo "references outside the repository (a clone has no ../shared):"
 		echo "$hits"
 		bad=1
@@ -57,6 +57,7 @@ selftest() {
 		'pkg/b.go:var p = filepath.Join(root, "..",  "shared", "authgear")' \
 		'scripts/x.sh:cat ../shared/authgear/adminapi-schema.graphql' \
 		'.ci/run:ls ../shared' \
+		'pkg/g_test.go:var p = "/work/shared/seeds"' \
 		'Makefile:SCHEMA := ../shared/ocsf' \
 		'pkg/c.go:// the table of schema.md 6.8' \
 		'pkg/d.go:// one record (decision 6.10.3)' \

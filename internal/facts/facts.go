@@ -17,6 +17,9 @@ import (
 const (
 	OCSFFile     = "ocsf-1.8.0.json"
 	AuthgearFile = "authgear-auditlogs.json"
+	// AuthgearActivityTypesFile lists AuditLogActivityType's values, one a line
+	// under a "#" comment header.
+	AuthgearActivityTypesFile = "authgear-activity-types.txt"
 )
 
 // OCSF is the OCSF classes authtrail may emit: the IAM and Application Activity

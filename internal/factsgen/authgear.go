@@ -1,9 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -18,9 +21,9 @@ var (
 	authgearEnums   = []string{"SortDirection"}
 )
 
-const activityTypesNote = "values in authgear-activity-types.txt"
+var activityTypesNote = "values in " + facts.AuthgearActivityTypesFile
 
-func writeAuthgear(sdlPath, date, path string) error {
+func writeAuthgear(sdlPath, commit, path string) error {
 	sdl, err := os.ReadFile(sdlPath)
 	if err != nil {
 		return err
@@ -34,7 +37,7 @@ func writeAuthgear(sdlPath, date, path string) error {
 		return fmt.Errorf("%s: Query has no auditLogs field", sdlPath)
 	}
 	out := facts.Authgear{
-		Source:    "Authgear Admin API GraphQL schema, github.com/authgear/authgear-server portal/src/graphql/adminapi/schema.graphql at the commit of " + date,
+		Source:    "Authgear Admin API GraphQL schema, github.com/authgear/authgear-server portal/src/graphql/adminapi/schema.graphql at commit " + commit,
 		Generator: "go run ./internal/factsgen -authgear <schema.graphql> -out testdata/facts",
 		Query:     map[string]facts.Field{"auditLogs": {Args: map[string]string{}, Type: field.Type.String()}},
 		Types:     map[string]facts.Type{},
@@ -68,7 +71,37 @@ func writeAuthgear(sdlPath, date, path string) error {
 		}
 		out.Types[name] = t
 	}
-	return write(path, out)
+	if err := write(path, out); err != nil {
+		return err
+	}
+	return writeActivityTypes(s, commit, filepath.Join(filepath.Dir(path), facts.AuthgearActivityTypesFile))
+}
+
+// writeActivityTypes writes AuditLogActivityType's values, sorted, one a line,
+// under the file's existing comment header (or a new one naming the source).
+func writeActivityTypes(s *ast.Schema, commit, path string) error {
+	def := s.Types["AuditLogActivityType"]
+	if def == nil || def.Kind != ast.Enum {
+		return errors.New("no enum AuditLogActivityType")
+	}
+	var b strings.Builder
+	if old, err := os.ReadFile(path); err == nil {
+		for _, line := range strings.SplitAfter(string(old), "\n") {
+			if strings.HasPrefix(line, "#") {
+				b.WriteString(line)
+			}
+		}
+	}
+	if b.Len() == 0 {
+		fmt.Fprintf(&b, "# The AuditLogActivityType values of Authgear's Admin API schema at authgear-server commit %s, one a line, sorted.\n", commit)
+	}
+	values := make([]string, 0, len(def.EnumValues))
+	for _, v := range def.EnumValues {
+		values = append(values, v.Name)
+	}
+	slices.Sort(values)
+	b.WriteString(strings.Join(values, "\n") + "\n")
+	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
 func kindOnly(s *ast.Schema, name string) facts.Type {

@@ -65,6 +65,11 @@ type harness struct {
 
 func newHarness(t *testing.T, cfg Config, next consumer.Logs, verify func(*http.Request) (int, string)) *harness {
 	t.Helper()
+	return newHarnessWith(t, cfg, next, func(s *Settings) { s.Verify = verify })
+}
+
+func newHarnessWith(t *testing.T, cfg Config, next consumer.Logs, mutate func(*Settings)) *harness {
+	t.Helper()
 	require.NoError(t, cfg.Validate())
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
@@ -73,7 +78,9 @@ func newHarness(t *testing.T, cfg Config, next consumer.Logs, verify func(*http.
 	set.ID = component.NewID(testType)
 	set.TelemetrySettings = tel.NewTelemetrySettings()
 	set.Logger = zap.New(core)
-	srv, err := NewServer(&cfg, Settings{Receiver: set, Decode: lineDecoder, Verify: verify}, next)
+	settings := Settings{Receiver: set, Decode: lineDecoder}
+	mutate(&settings)
+	srv, err := NewServer(&cfg, settings, next)
 	require.NoError(t, err)
 	return &harness{srv: srv, h: srv.Handler(), tel: tel, logs: logs}
 }
@@ -189,6 +196,7 @@ func TestTooLargeWithoutContentLength(t *testing.T) {
 	h := newHarness(t, cfg, consumertest.NewNop(), nil)
 	req := httptest.NewRequest(http.MethodPost, "/events", io.MultiReader(strings.NewReader("0123456789"), strings.NewReader("abc")))
 	req.ContentLength = -1
+	req.Header.Set("X-Signature", sign("s3cret", "whatever"))
 	w := httptest.NewRecorder()
 	h.h.ServeHTTP(w, req)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code)
@@ -308,6 +316,11 @@ func TestValidate(t *testing.T) {
 		"token name":     {func(c *Config) { c.RequiredHeader.Value = "x" }, "required_header.name"},
 		"token value":    {func(c *Config) { c.RequiredHeader.Name = "X-T" }, "required_header.value"},
 		"negative limit": {func(c *Config) { c.ServerConfig.MaxRequestBodySize = -1 }, "max_request_body_size"},
+		"header bytes":   {func(c *Config) { c.MaxHeaderBytes = 0 }, "max_header_bytes: must be positive, got 0"},
+		"connections":    {func(c *Config) { c.MaxConnections = -1 }, "max_connections: must be positive"},
+		"concurrency":    {func(c *Config) { c.MaxConcurrentRequests = 0 }, "max_concurrent_requests: must be positive"},
+		"dedupe window":  {func(c *Config) { c.Dedupe.Window = -time.Second }, "dedupe.window: must not be negative"},
+		"dedupe entries": {func(c *Config) { c.Dedupe.MaxEntries = 0 }, "dedupe.max_entries: must be positive"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			cfg := testConfig()

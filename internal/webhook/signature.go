@@ -64,6 +64,15 @@ func newVerifier(sig SignatureConfig, token RequiredHeaderConfig) *verifier {
 
 // verify returns nil when the request may proceed, else the reason it may not.
 func (v *verifier) verify(h http.Header, body []byte) error {
+	if err := v.precheck(h); err != nil {
+		return err
+	}
+	return v.verifyBody(h, body)
+}
+
+// precheck runs what needs no body: the token, and the signature header's
+// presence and prefix.
+func (v *verifier) precheck(h http.Header) error {
 	if v.token.Enabled() {
 		got := h.Get(v.token.Name)
 		if subtle.ConstantTimeCompare([]byte(got), []byte(string(v.token.Value))) != 1 {
@@ -73,21 +82,21 @@ func (v *verifier) verify(h http.Header, body []byte) error {
 	if !v.sig.Enabled() {
 		return nil
 	}
-	got := h.Get(v.sig.Header)
-	if got == "" {
-		return errSignatureMissing
-	}
-	if v.sig.Prefix != "" {
-		if len(got) < len(v.sig.Prefix) || !strings.EqualFold(got[:len(v.sig.Prefix)], v.sig.Prefix) {
-			return errSignatureFormat
-		}
-		got = got[len(v.sig.Prefix):]
+	_, err := v.digest(h)
+	return err
+}
+
+// verifyBody compares the signature header with the HMAC of body; precheck
+// has passed.
+func (v *verifier) verifyBody(h http.Header, body []byte) error {
+	if !v.sig.Enabled() {
+		return nil
 	}
 	var sentBuf [2 * sha512.Size]byte // room for base64 DecodedLen rounding
 	var sumBuf [sha512.Size]byte
-	sent, err := v.decode(sentBuf[:], strings.TrimSpace(got))
+	sent, err := v.sent(h, sentBuf[:])
 	if err != nil {
-		return errSignatureFormat
+		return err
 	}
 	mac := v.macs.Get().(hash.Hash)
 	mac.Reset()
@@ -98,4 +107,32 @@ func (v *verifier) verify(h http.Header, body []byte) error {
 		return errSignatureInvalid
 	}
 	return nil
+}
+
+// digest returns the signature header without its prefix.
+func (v *verifier) digest(h http.Header) (string, error) {
+	got := h.Get(v.sig.Header)
+	if got == "" {
+		return "", errSignatureMissing
+	}
+	if v.sig.Prefix != "" {
+		if len(got) < len(v.sig.Prefix) || !strings.EqualFold(got[:len(v.sig.Prefix)], v.sig.Prefix) {
+			return "", errSignatureFormat
+		}
+		got = got[len(v.sig.Prefix):]
+	}
+	return strings.TrimSpace(got), nil
+}
+
+// sent decodes the signature header into dst.
+func (v *verifier) sent(h http.Header, dst []byte) ([]byte, error) {
+	got, err := v.digest(h)
+	if err != nil {
+		return nil, err
+	}
+	sent, err := v.decode(dst, got)
+	if err != nil {
+		return nil, errSignatureFormat
+	}
+	return sent, nil
 }

@@ -86,7 +86,8 @@ func toOCSF(lr plog.LogRecord, res pcommon.Resource, version string) {
 		body.PutInt("account_switch_type_id", 2) // impersonation
 	case target.Len() > 0:
 		target.MoveTo(body.PutEmptyMap("user"))
-	case ids.Class == schema.OCSFAuthentication || ids.Class == schema.OCSFAccountChange || ids.Class == schema.OCSFUserAccessMgmt:
+	case ids.Class == schema.OCSFAuthentication || ids.Class == schema.OCSFAccountChange || ids.Class == schema.OCSFUserAccessMgmt ||
+		ids.Class == schema.OCSFUserAccess19:
 		// The authenticating user is the event's user too.
 		ocsfUser(a, schema.ActorKeys).MoveTo(body.PutEmptyMap("user"))
 	}

@@ -24,32 +24,18 @@ func TestOCSFProfileIsValidOCSF18(t *testing.T) {
 	cfg := defaults()
 	cfg.Profile = ProfileOCSF
 	checked := 0
-	for vendor, dir := range ocsfVendors {
-		decode, _ := registry.Decoder(vendor)
-		for _, in := range sourcetest.Inputs(t, dir) {
-			raw, err := os.ReadFile(in)
-			require.NoError(t, err)
-			ld, err := decode(raw, sources.Options{})
-			require.NoError(t, err)
-			for _, lr := range sourcetest.Records(run(t, cfg, ld)) {
-				class, ok := lr.Attributes().Get(schema.AttrOCSFClassUID)
-				if !ok {
-					continue
-				}
-				require.Equal(t, "Map", lr.Body().Type().String(), in)
-				body := lr.Body().Map().AsRaw()
-				for _, attr := range sourcetest.OCSFRequired(t, class.Int()) {
-					assert.Contains(t, body, attr, "%s: class %d requires %s", in, class.Int(), attr)
-				}
-				meta := body["metadata"].(map[string]any)
-				assert.Equal(t, "1.8.0", meta["version"])
-				assert.Contains(t, meta, "product")
-				assert.Equal(t, class.Int(), body["class_uid"])
-				assert.Equal(t, class.Int()*100+body["activity_id"].(int64), body["type_uid"])
-				assert.NotEmpty(t, body["message"])
-				checked++
-			}
+	for _, e := range ocsfEvents(t, cfg) {
+		in, class, body := e.in, e.class, e.body
+		for _, attr := range sourcetest.OCSFRequired(t, class) {
+			assert.Contains(t, body, attr, "%s: class %d requires %s", in, class, attr)
 		}
+		meta := body["metadata"].(map[string]any)
+		assert.Equal(t, "1.8.0", meta["version"])
+		assert.Contains(t, meta, "product")
+		assert.Equal(t, class, body["class_uid"])
+		assert.Equal(t, class*100+body["activity_id"].(int64), body["type_uid"])
+		assert.NotEmpty(t, body["message"])
+		checked++
 	}
 	assert.Greater(t, checked, 60)
 }

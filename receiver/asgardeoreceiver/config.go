@@ -12,6 +12,9 @@ import (
 // with Asgardeo's signature scheme as default. signature.secret is required.
 type Config struct {
 	Webhook webhook.Config `mapstructure:",squash"`
+	// Topics, when set, lists the WebSub topics (hub.topic) whose
+	// subscription challenges the receiver confirms; others get 404.
+	Topics []string `mapstructure:"topics"`
 }
 
 var _ component.Config = (*Config)(nil)

@@ -32,9 +32,13 @@ func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, 
 	if !c.Webhook.Signature.Enabled() && !c.Webhook.RequiredHeader.Enabled() {
 		set.Logger.Warn("neither signature nor required_header is configured: the endpoint accepts unauthenticated requests")
 	}
+	// VGS's documented notifications all share one id, and its docs do not
+	// say that id is unique per notification, so deliveries dedupe on the
+	// whole body, which a retry repeats byte for byte.
 	return webhook.NewServer(&c.Webhook, webhook.Settings{
-		Receiver: set,
-		Decode:   vgs.Decode,
-		Options:  sources.ScopeOptions(metadata.ScopeName, set.BuildInfo.Version),
+		Receiver:    set,
+		Decode:      vgs.Decode,
+		Options:     sources.ScopeOptions(metadata.ScopeName, set.BuildInfo.Version),
+		DeliveryKey: webhook.BodyKey,
 	}, next)
 }

@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
@@ -37,28 +38,84 @@ func LoadConfig(t *testing.T, factory receiver.Factory, name string) component.C
 	return cfg
 }
 
+// CheckUnknownKeys unmarshals each named block of testdata/<file> over the
+// factory's defaults and requires the collector's "has invalid keys" error:
+// a misspelled setting must not silently keep its default.
+func CheckUnknownKeys(t *testing.T, factory receiver.Factory, file string, names ...string) {
+	t.Helper()
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", file))
+	require.NoError(t, err)
+	for _, name := range names {
+		sub, err := cm.Sub(name)
+		require.NoError(t, err)
+		err = sub.Unmarshal(factory.CreateDefaultConfig())
+		require.Error(t, err, name)
+		require.ErrorContains(t, err, "has invalid keys", name)
+	}
+}
+
 // Running is a started receiver and the sink behind it.
 type Running struct {
 	URL  string // base URL, e.g. http://127.0.0.1:41234
 	Sink *consumertest.LogsSink
+	rcv  receiver.Logs
+}
+
+// Options change how StartWith runs a receiver; zero values are defaults.
+type Options struct {
+	Logger *zap.Logger
+	// Next replaces the sink (Running.Sink is then nil).
+	Next consumer.Logs
+	// Host provides extensions, e.g. a StorageHost.
+	Host component.Host
 }
 
 // Start creates a logs receiver from factory with cfg (its endpoint set to a free
 // loopback port), starts it, and stops it when the test ends.
 func Start(t *testing.T, factory receiver.Factory, cfg component.Config, logger *zap.Logger) *Running {
 	t.Helper()
+	return StartWith(t, factory, cfg, Options{Logger: logger})
+}
+
+// StartWith is Start with options.
+func StartWith(t *testing.T, factory receiver.Factory, cfg component.Config, o Options) *Running {
+	t.Helper()
 	set := receivertest.NewNopSettings(factory.Type())
-	if logger != nil {
-		set.Logger = logger
+	// A stable id, as a collector's config gives: a restarted receiver finds
+	// its storage again.
+	set.ID = component.NewID(factory.Type())
+	if o.Logger != nil {
+		set.Logger = o.Logger
 	}
-	sink := new(consumertest.LogsSink)
-	rcv, err := factory.CreateLogs(context.Background(), set, cfg, sink)
+	r := &Running{}
+	next := o.Next
+	if next == nil {
+		r.Sink = new(consumertest.LogsSink)
+		next = r.Sink
+	}
+	host := o.Host
+	if host == nil {
+		host = componenttest.NewNopHost()
+	}
+	var err error
+	r.rcv, err = factory.CreateLogs(context.Background(), set, cfg, next)
 	require.NoError(t, err)
-	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
-	t.Cleanup(func() { require.NoError(t, rcv.Shutdown(context.Background())) })
-	addr, ok := rcv.(interface{ Addr() string })
+	require.NoError(t, r.rcv.Start(context.Background(), host))
+	t.Cleanup(func() { require.NoError(t, r.Stop()) })
+	addr, ok := r.rcv.(interface{ Addr() string })
 	require.True(t, ok, "receiver does not expose its address")
-	return &Running{URL: "http://" + addr.Addr(), Sink: sink}
+	r.URL = "http://" + addr.Addr()
+	return r
+}
+
+// Stop shuts the receiver down; it may be called more than once.
+func (r *Running) Stop() error {
+	if r.rcv == nil {
+		return nil
+	}
+	err := r.rcv.Shutdown(context.Background())
+	r.rcv = nil
+	return err
 }
 
 // Post sends body to path with the given headers and returns status and body.

@@ -23,10 +23,11 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                            metric.Meter
-	mu                               sync.Mutex
-	registrations                    []metric.Registration
-	AuthtrailWebhookRequestsRejected metric.Int64Counter
+	meter                             metric.Meter
+	mu                                sync.Mutex
+	registrations                     []metric.Registration
+	AuthtrailWebhookDuplicatesDropped metric.Int64Counter
+	AuthtrailWebhookRequestsRejected  metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -58,6 +59,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	}
 	builder.meter = Meter(settings)
 	var err, errs error
+	builder.AuthtrailWebhookDuplicatesDropped, err = builder.meter.Int64Counter(
+		"otelcol_authtrail_webhook_duplicates_dropped",
+		metric.WithDescription("Deliveries answered 200 without forwarding, because a delivery with the same key was accepted within dedupe.window. [Alpha]"),
+		metric.WithUnit("{requests}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.AuthtrailWebhookRequestsRejected, err = builder.meter.Int64Counter(
 		"otelcol_authtrail_webhook_requests_rejected",
 		metric.WithDescription("Webhook requests refused before or after decoding, by reason. [Alpha]"),

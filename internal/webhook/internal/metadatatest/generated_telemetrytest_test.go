@@ -19,7 +19,11 @@ func TestSetupTelemetry(t *testing.T) {
 	tb, err := metadata.NewTelemetryBuilder(testTel.NewTelemetrySettings())
 	require.NoError(t, err)
 	defer tb.Shutdown()
+	tb.AuthtrailWebhookDuplicatesDropped.Add(context.Background(), 1)
 	tb.AuthtrailWebhookRequestsRejected.Add(context.Background(), 1)
+	AssertEqualAuthtrailWebhookDuplicatesDropped(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualAuthtrailWebhookRequestsRejected(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
