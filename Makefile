@@ -29,7 +29,7 @@ COMPONENTS := internal/webhook internal/poll receiver/vgsreceiver receiver/asgar
 SRC := internal/sources
 FUZZ_TARGETS := $(SRC)/vgs:FuzzDecode $(SRC)/asgardeo:FuzzDecode $(SRC)/authgear:FuzzDecodePage \
 	$(SRC)/authgear:FuzzDecodeEvent $(SRC)/googleworkspace:FuzzDecodeJSON $(SRC)/fillout:FuzzDecode \
-	processor/identityprocessor:FuzzNormalize
+	processor/identityprocessor:FuzzNormalize processor/identityprocessor:FuzzRecord
 
 .PHONY: all
 all: otelcol sim

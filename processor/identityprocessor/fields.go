@@ -19,6 +19,9 @@ const (
 	fieldUserID
 	fieldUserEmail
 	fieldUserName
+	fieldRelatedUser
+	fieldRelatedIP
+	fieldOCSFClass
 	numFields
 )
 
@@ -33,24 +36,44 @@ var fieldKeys = [numFields]string{
 	fieldUserID:        schema.ActorKeys.ID,
 	fieldUserEmail:     schema.ActorKeys.Email,
 	fieldUserName:      schema.ActorKeys.Name,
+	fieldRelatedUser:   schema.AttrRelatedUser,
+	fieldRelatedIP:     schema.AttrRelatedIP,
+	fieldOCSFClass:     schema.AttrOCSFClassUID,
 }
 
-// fieldLengths marks the lengths of the field keys: most attribute keys are
-// ruled out by their length alone.
-var fieldLengths = func() (l [64]bool) {
-	for _, k := range fieldKeys {
-		l[len(k)] = true
+// fieldTypes are the types the schema gives the fields; a value of another
+// type is malformed and reads as absent.
+var fieldTypes = [numFields]pcommon.ValueType{
+	fieldAction:        pcommon.ValueTypeStr,
+	fieldProvider:      pcommon.ValueTypeStr,
+	fieldSeverity:      pcommon.ValueTypeStr,
+	fieldOCSFSeverity:  pcommon.ValueTypeInt,
+	fieldChangedRoles:  pcommon.ValueTypeSlice,
+	fieldClientAddress: pcommon.ValueTypeStr,
+	fieldUserID:        pcommon.ValueTypeStr,
+	fieldUserEmail:     pcommon.ValueTypeStr,
+	fieldUserName:      pcommon.ValueTypeStr,
+	fieldRelatedUser:   pcommon.ValueTypeSlice,
+	fieldRelatedIP:     pcommon.ValueTypeSlice,
+	fieldOCSFClass:     pcommon.ValueTypeInt,
+}
+
+// fieldsByLength are the fields by the length of their key: most attribute
+// keys are ruled out by their length alone, the rest compared with one or two.
+var fieldsByLength = func() (l [64][]fieldIndex) {
+	for i, k := range fieldKeys {
+		l[len(k)] = append(l[len(k)], fieldIndex(i))
 	}
 	return l
 }()
 
 func fieldOf(k string) (fieldIndex, bool) {
-	if len(k) >= len(fieldLengths) || !fieldLengths[len(k)] {
+	if len(k) >= len(fieldsByLength) {
 		return 0, false
 	}
-	for i, fk := range fieldKeys {
-		if k == fk {
-			return fieldIndex(i), true
+	for _, i := range fieldsByLength[len(k)] {
+		if k == fieldKeys[i] {
+			return i, true
 		}
 	}
 	return 0, false
@@ -58,16 +81,22 @@ func fieldOf(k string) (fieldIndex, bool) {
 
 // fields are the policy's attributes of one record, found in one pass over
 // the map instead of one scan per key. The values point into the map and are
-// valid until it grows.
+// valid until it grows. A field of the wrong type is not found, and marked
+// malformed.
 type fields struct {
-	vals  [numFields]pcommon.Value
-	found uint16
+	vals      [numFields]pcommon.Value
+	found     uint16
+	malformed uint16
 }
 
 func readFields(a pcommon.Map) fields {
 	var f fields
 	for k, v := range a.All() {
 		if i, ok := fieldOf(k); ok {
+			if v.Type() != fieldTypes[i] {
+				f.malformed |= 1 << i
+				continue
+			}
 			f.vals[i] = v
 			f.found |= 1 << i
 		}
@@ -83,4 +112,21 @@ func (f *fields) str(i fieldIndex) string {
 		return ""
 	}
 	return f.vals[i].Str()
+}
+
+// strAttr is m[k] when it is a string, else "": a value of another type is
+// malformed and reads as absent.
+func strAttr(m pcommon.Map, k string) string {
+	if v, ok := m.Get(k); ok && v.Type() == pcommon.ValueTypeStr {
+		return v.Str()
+	}
+	return ""
+}
+
+// intAttr is m[k] when it is an integer, else 0.
+func intAttr(m pcommon.Map, k string) int64 {
+	if v, ok := m.Get(k); ok && v.Type() == pcommon.ValueTypeInt {
+		return v.Int()
+	}
+	return 0
 }

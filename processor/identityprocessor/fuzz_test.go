@@ -48,25 +48,7 @@ func FuzzNormalize(f *testing.F) {
 		}
 	}
 
-	var sinks []*consumertest.LogsSink
-	var procs []processor.Logs
-	for _, profile := range []string{ProfileOTel, ProfileECS, ProfileOCSF} {
-		for _, pii := range []string{PIIKeep, PIIHash, PIIDrop} {
-			cfg := defaults()
-			cfg.Profile, cfg.PII, cfg.PIISalt = profile, pii, "pepper"
-			cfg.TenantNames = map[string]string{"12402": "Named Org"}
-			sink := new(consumertest.LogsSink)
-			p, err := NewFactory().CreateLogs(context.Background(), processortest.NewNopSettings(metadata.Type), cfg, sink)
-			if err != nil {
-				f.Fatal(err)
-			}
-			if err := p.Start(context.Background(), componenttest.NewNopHost()); err != nil {
-				f.Fatal(err)
-			}
-			f.Cleanup(func() { _ = p.Shutdown(context.Background()) })
-			sinks, procs = append(sinks, sink), append(procs, p)
-		}
-	}
+	sinks, procs := fuzzProcessors(f)
 
 	f.Fuzz(func(t *testing.T, raw []byte, sel uint8) {
 		// sel picks the vendor, then map or text body, then the processor.
@@ -112,4 +94,29 @@ func FuzzNormalize(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzProcessors starts the processor in every profile and PII mode (index
+// profile*3 + mode), each with its sink.
+func fuzzProcessors(f *testing.F) ([]*consumertest.LogsSink, []processor.Logs) {
+	var sinks []*consumertest.LogsSink
+	var procs []processor.Logs
+	for _, profile := range []string{ProfileOTel, ProfileECS, ProfileOCSF} {
+		for _, pii := range []string{PIIKeep, PIIHash, PIIDrop} {
+			cfg := defaults()
+			cfg.Profile, cfg.PII, cfg.PIISalt = profile, pii, "pepper"
+			cfg.TenantNames = map[string]string{"12402": "Named Org"}
+			sink := new(consumertest.LogsSink)
+			p, err := NewFactory().CreateLogs(context.Background(), processortest.NewNopSettings(metadata.Type), cfg, sink)
+			if err != nil {
+				f.Fatal(err)
+			}
+			if err := p.Start(context.Background(), componenttest.NewNopHost()); err != nil {
+				f.Fatal(err)
+			}
+			f.Cleanup(func() { _ = p.Shutdown(context.Background()) })
+			sinks, procs = append(sinks, sink), append(procs, p)
+		}
+	}
+	return sinks, procs
 }

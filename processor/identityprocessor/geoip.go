@@ -65,11 +65,7 @@ func (g *geoIP) close() error { return g.db.Close() }
 
 // enrich adds geo.* for client.address; values the vendor supplied are kept.
 func (g *geoIP) enrich(a pcommon.Map) {
-	ip, ok := a.Get(schema.AttrClientAddress)
-	if !ok {
-		return
-	}
-	addr, err := netip.ParseAddr(ip.Str())
+	addr, err := netip.ParseAddr(strAttr(a, schema.AttrClientAddress))
 	if err != nil {
 		return
 	}

@@ -25,20 +25,17 @@ var (
 // class keep their body.
 func toOCSF(lr plog.LogRecord, res pcommon.Resource, version string) {
 	a := lr.Attributes()
-	classV, ok := a.Get(schema.AttrOCSFClassUID)
-	if !ok {
+	class := intAttr(a, schema.AttrOCSFClassUID)
+	if class == 0 {
 		return
 	}
-	ids := schema.OCSF{Class: classV.Int(), Activity: intAttr(a, schema.AttrOCSFActivityID)}
-	name, _ := a.Get(schema.AttrOCSFActivityName)
-	ids.ActivityName = name.Str()
+	ids := schema.OCSF{Class: class, Activity: intAttr(a, schema.AttrOCSFActivityID)}
+	ids.ActivityName = strAttr(a, schema.AttrOCSFActivityName)
 	semver := schema.OCSFVersion
 	if version == OCSF19 {
 		semver = "1.9.0"
-		vendor, _ := a.Get(schema.AttrEventProvider)
-		code, _ := a.Get(schema.AttrEventCode)
-		action, _ := a.Get(schema.AttrEventAction)
-		if row, ok := registry.OCSF(vendor.Str(), code.Str(), schema.Action(action.Str())); ok && row.Class19 != 0 {
+		vendor, code := strAttr(a, schema.AttrEventProvider), strAttr(a, schema.AttrEventCode)
+		if row, ok := registry.OCSF(vendor, code, schema.Action(strAttr(a, schema.AttrEventAction))); ok && row.Class19 != 0 {
 			ids = row.V19()
 		}
 	}
@@ -65,9 +62,9 @@ func toOCSF(lr plog.LogRecord, res pcommon.Resource, version string) {
 	meta := body.PutEmptyMap("metadata")
 	meta.PutStr("version", semver)
 	product := meta.PutEmptyMap("product")
-	if v, ok := a.Get(schema.AttrEventProvider); ok {
-		product.PutStr("name", v.Str())
-		product.PutStr("vendor_name", v.Str())
+	if v := strAttr(a, schema.AttrEventProvider); v != "" {
+		product.PutStr("name", v)
+		product.PutStr("vendor_name", v)
 	}
 	copyStr(a, schema.AttrEventID, meta, "uid")
 	copyStr(a, schema.AttrEventCode, meta, "event_code")
@@ -91,11 +88,11 @@ func toOCSF(lr plog.LogRecord, res pcommon.Resource, version string) {
 		// The authenticating user is the event's user too.
 		ocsfUser(a, schema.ActorKeys).MoveTo(body.PutEmptyMap("user"))
 	}
-	if ip, ok := a.Get(schema.AttrClientAddress); ok {
-		body.PutEmptyMap("src_endpoint").PutStr("ip", ip.Str())
+	if ip := strAttr(a, schema.AttrClientAddress); ip != "" {
+		body.PutEmptyMap("src_endpoint").PutStr("ip", ip)
 	}
-	if ua, ok := a.Get(schema.AttrUserAgentOriginal); ok {
-		body.PutEmptyMap("http_request").PutStr("user_agent", ua.Str())
+	if ua := strAttr(a, schema.AttrUserAgentOriginal); ua != "" {
+		body.PutEmptyMap("http_request").PutStr("user_agent", ua)
 	}
 	switch ids.Class {
 	case schema.OCSFEntityManagement:
@@ -105,10 +102,10 @@ func toOCSF(lr plog.LogRecord, res pcommon.Resource, version string) {
 		copyStr(a, schema.AttrTargetType, entity, "type")
 	case schema.OCSFUserAccessMgmt:
 		privileges := body.PutEmptySlice("privileges")
-		if roles, ok := a.Get("user.changes.roles"); ok {
+		if roles, ok := a.Get(schema.ChangesKeys.Roles); ok && roles.Type() == pcommon.ValueTypeSlice {
 			roles.Slice().CopyTo(privileges)
-		} else if code, ok := a.Get(schema.AttrEventCode); ok {
-			privileges.AppendEmpty().SetStr(code.Str())
+		} else if code := strAttr(a, schema.AttrEventCode); code != "" {
+			privileges.AppendEmpty().SetStr(code)
 		}
 	case schema.OCSFGroupManagement:
 		group := body.PutEmptyMap("group")
@@ -130,12 +127,7 @@ func ocsfUser(a pcommon.Map, k schema.IdentityKeys) pcommon.Map {
 }
 
 func copyStr(from pcommon.Map, key string, to pcommon.Map, as string) {
-	if v, ok := from.Get(key); ok && v.Str() != "" {
-		to.PutStr(as, v.Str())
+	if v := strAttr(from, key); v != "" {
+		to.PutStr(as, v)
 	}
-}
-
-func intAttr(a pcommon.Map, k string) int64 {
-	v, _ := a.Get(k)
-	return v.Int()
 }

@@ -5,22 +5,30 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"hash"
-	"net/netip"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 
+	"github.com/valyala/fastjson"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/authtrail/authtrail/internal/schema"
 )
 
-// scrubber applies pii: hash or drop (docs/schema.md#d11-pii-modes) to a record.
+// scrubber applies pii: hash or drop (docs/schema.md#d11-pii-modes) to a record. The
+// schema's identities become their hashes (hash) or go (drop), the client IPs
+// are truncated (hash) or go (drop); then every other value, at any depth of
+// the attributes and the body, loses the personal data it holds: the values
+// under personal keys (schema.PersonalKey; "name" in an object that describes
+// a person; the "value" of a personal claim), and inside any text the
+// record's personal values, email addresses, phone numbers and IP addresses.
+// Text holding JSON (event.original, a JSON body) is scrubbed field by field.
 type scrubber struct {
-	mode string
-	macs sync.Pool // HMAC-SHA256 keyed with the salt; Reset between uses
+	mode    string
+	macs    sync.Pool // HMAC-SHA256 keyed with the salt; Reset between uses
+	parsers fastjson.ParserPool
+	arenas  fastjson.ArenaPool
 }
 
 func newScrubber(mode, salt string) *scrubber {
@@ -30,10 +38,8 @@ func newScrubber(mode, salt string) *scrubber {
 	return s
 }
 
-var emailPattern = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
-
 // identityRoles are the identities of a record, with the key of their hash.
-var identityRoles = []struct {
+var identityRoles = [...]struct {
 	keys schema.IdentityKeys
 	hash string
 }{
@@ -54,8 +60,6 @@ func (s *scrubber) hash(v string) string {
 	return hex.EncodeToString(m.Sum(sum[:0])[:16])
 }
 
-func isEmail(v string) bool { return strings.IndexByte(v, '@') >= 0 && emailPattern.MatchString(v) }
-
 // replacement is what a personal value becomes.
 func (s *scrubber) replacement(v string) string {
 	if s.mode == PIIHash {
@@ -64,57 +68,291 @@ func (s *scrubber) replacement(v string) string {
 	return redacted
 }
 
+// scrub applies the mode to a record, whether or not the processor decoded it.
 func (s *scrubber) scrub(lr plog.LogRecord) {
 	if s.mode == PIIKeep {
 		return
 	}
 	a := lr.Attributes()
 	known := personal{s: s}
-	for _, role := range identityRoles {
-		email, _ := a.Get(role.keys.Email)
-		name, _ := a.Get(role.keys.Name)
-		full, _ := a.Get(role.keys.FullName)
-		id, _ := a.Get(role.keys.ID)
-		subject := first(email.Str(), id.Str(), name.Str())
-		known.add(email.Str())
-		known.add(name.Str())
-		known.add(full.Str())
-		a.Remove(role.keys.Email)
-		a.Remove(role.keys.Name)
-		a.Remove(role.keys.FullName)
-		if subject != "" && s.mode == PIIHash {
-			a.PutStr(role.hash, known.replacementOf(subject)) // after Remove: reuses the room
+	s.scrubIdentities(a, &known)
+	s.scrubIPs(a)
+	if v, ok := a.Get(schema.AttrRelatedUser); ok && v.Type() != pcommon.ValueTypeSlice {
+		a.Remove(schema.AttrRelatedUser) // malformed: an identity we cannot read
+	}
+	// No attribute is removed from here on: the scrub pass reuses the
+	// collect pass's classes by index.
+	var classes attrClasses
+	known.walkAttributes(a, collectPass, &classes)
+	known.walkValue(lr.Body(), "", collectPass)
+	s.scrubRelatedUsers(a, &known)
+	known.walkAttributes(a, scrubPass, &classes)
+	known.walkValue(lr.Body(), "", scrubPass)
+}
+
+// scrubIdentities hashes (hash) the schema's identity roles and removes their
+// emails and names; the values become known personal values of the record.
+// One pass over the attributes finds every role's fields.
+func (s *scrubber) scrubIdentities(a pcommon.Map, known *personal) {
+	var roles [len(identityRoles)]struct{ id, email, name, full string }
+	a.RemoveIf(func(k string, v pcommon.Value) bool {
+		if !strings.HasPrefix(k, "user.") {
+			return false
+		}
+		str := ""
+		if v.Type() == pcommon.ValueTypeStr {
+			str = v.Str()
+		}
+		for i, role := range identityRoles {
+			switch k {
+			case role.keys.ID:
+				roles[i].id = str
+				return false
+			case role.keys.Email:
+				roles[i].email = str
+			case role.keys.Name:
+				roles[i].name = str
+			case role.keys.FullName:
+				roles[i].full = str
+			default:
+				continue
+			}
+			return true // an email or a name, of any type
+		}
+		return false
+	})
+	for i, r := range roles {
+		known.add(r.email)
+		known.add(r.name)
+		known.add(r.full)
+		if subject := first(r.email, r.id, r.name); subject != "" && s.mode == PIIHash {
+			a.PutStr(identityRoles[i].hash, known.replacementOf(subject))
 		}
 	}
-	if related, ok := a.Get(schema.AttrRelatedUser); ok {
-		related.Slice().RemoveIf(func(v pcommon.Value) bool {
-			if !known.has(v.Str()) && !isEmail(v.Str()) {
-				return false
-			}
-			if s.mode == PIIHash {
-				v.SetStr(known.replacementOf(v.Str()))
-				return false
-			}
+}
+
+// scrubRelatedUsers hashes (hash) or removes (drop) the identities in
+// related.user that hold personal data; opaque vendor ids stay. A
+// related.user that is not an array of strings is removed.
+func (s *scrubber) scrubRelatedUsers(a pcommon.Map, known *personal) {
+	related, ok := a.Get(schema.AttrRelatedUser)
+	if !ok || related.Type() != pcommon.ValueTypeSlice {
+		return
+	}
+	related.Slice().RemoveIf(func(v pcommon.Value) bool {
+		if v.Type() != pcommon.ValueTypeStr {
 			return true
+		}
+		if !known.has(v.Str()) && known.text(v.Str()) == v.Str() {
+			return false
+		}
+		if s.mode == PIIHash {
+			v.SetStr(known.replacementOf(v.Str()))
+			return false
+		}
+		return true
+	})
+}
+
+// scrubIPs truncates client IPs to /24 and /48 (hash) or removes them (drop).
+// Values of another type than the schema's are removed.
+func (s *scrubber) scrubIPs(a pcommon.Map) {
+	if s.mode == PIIDrop {
+		a.Remove(schema.AttrClientAddress)
+		a.Remove(schema.AttrRelatedIP)
+		return
+	}
+	if v, ok := a.Get(schema.AttrClientAddress); ok {
+		if v.Type() != pcommon.ValueTypeStr {
+			a.Remove(schema.AttrClientAddress)
+		} else {
+			v.SetStr(truncateIP(v.Str()))
+		}
+	}
+	if v, ok := a.Get(schema.AttrRelatedIP); ok {
+		if v.Type() != pcommon.ValueTypeSlice {
+			a.Remove(schema.AttrRelatedIP)
+			return
+		}
+		v.Slice().RemoveIf(func(e pcommon.Value) bool {
+			if e.Type() != pcommon.ValueTypeStr {
+				return true
+			}
+			e.SetStr(truncateIP(e.Str()))
+			return false
 		})
 	}
-	s.scrubIPs(a)
-	// Personal values elsewhere: vendor namespaces, and the body sentence.
-	for k, v := range a.All() {
-		switch {
-		case k == schema.AttrRelatedUser || strings.HasSuffix(k, ".hash"):
-		case v.Type() == pcommon.ValueTypeStr:
-			known.scrubValue(v)
-		case v.Type() == pcommon.ValueTypeSlice:
-			for i := 0; i < v.Slice().Len(); i++ {
-				if e := v.Slice().At(i); e.Type() == pcommon.ValueTypeStr {
-					known.scrubValue(e)
-				}
-			}
+}
+
+// pass is one of the two walks over a record: the first collects the values
+// under personal keys, the second replaces them, and those values wherever
+// else they appear.
+type pass uint8
+
+const (
+	collectPass pass = iota
+	scrubPass
+)
+
+// handledAttr reports whether k is scrubbed by its own rules before the walk.
+func handledAttr(k string, v pcommon.Value) bool {
+	switch k {
+	case schema.AttrRelatedUser, schema.AttrRelatedIP, schema.AttrClientAddress:
+		return true
+	case "user.hash", "user.target.hash", "user.changes.hash", "user.effective.hash": // identityRoles' hashes
+		return isHash(v)
+	}
+	return false
+}
+
+// isHash reports whether v looks like a hash this scrubber wrote (32 hex digits).
+func isHash(v pcommon.Value) bool {
+	if v.Type() != pcommon.ValueTypeStr || len(v.Str()) != 32 {
+		return false
+	}
+	for _, c := range []byte(v.Str()) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
 		}
 	}
-	if lr.Body().Type() == pcommon.ValueTypeStr {
-		known.scrubValue(lr.Body())
+	return true
+}
+
+// An attribute's class says how the scrub pass handles it.
+const (
+	attrOther    uint8 = iota // walked: text scanned, maps and arrays entered
+	attrPersonal              // under a personal key: replaced whole
+	attrHandled               // scrubbed by its own rule before the walk
+)
+
+// attrClasses are the classes the collect pass found, by attribute index;
+// attributes past its size are classified again.
+type attrClasses struct {
+	class            [64]uint8
+	n                int
+	changeIsPersonal bool // authtrail.change.field names personal data
+}
+
+// walkAttributes walks a record's attributes. Their keys are flattened paths
+// ("fillout.actor.name"): the object of an entry is the key's prefix, and the
+// object's type is the prefix's "type" entry.
+func (p *personal) walkAttributes(a pcommon.Map, ps pass, classes *attrClasses) {
+	if ps == collectPass {
+		field := strAttr(a, schema.AttrChangeField)
+		classes.changeIsPersonal = field != "" && schema.ClassifyKey(field) != 0
+	}
+	i := 0
+	for k, v := range a.All() {
+		var c uint8
+		switch {
+		case ps == scrubPass && i < classes.n:
+			c = classes.class[i]
+		default:
+			c = classifyAttr(a, k, v, classes.changeIsPersonal)
+			if i < len(classes.class) {
+				classes.class[i], classes.n = c, i+1
+			}
+		}
+		i++
+		switch c {
+		case attrPersonal:
+			p.whole(v, ps)
+		case attrOther:
+			p.walkValue(v, k, ps)
+		}
+	}
+}
+
+func classifyAttr(a pcommon.Map, k string, v pcommon.Value, changeIsPersonal bool) uint8 {
+	if handledAttr(k, v) {
+		return attrHandled
+	}
+	class := schema.ClassifyKey(k)
+	if class&schema.KeyPersonal != 0 || (changeIsPersonal && (k == schema.AttrChangeFrom || k == schema.AttrChangeTo)) {
+		return attrPersonal
+	}
+	if class&schema.KeyName != 0 {
+		// The name of a person: the prefix names a person object whose type
+		// (a sibling attribute) does not say otherwise.
+		if dot := strings.LastIndexByte(k, '.'); dot > 0 && schema.PersonObject(k[:dot], "") &&
+			schema.PersonObject(k[:dot], strAttr(a, k[:dot]+".type")) {
+			return attrPersonal
+		}
+	}
+	return attrOther
+}
+
+// walkValue walks v, found under key.
+func (p *personal) walkValue(v pcommon.Value, key string, ps pass) {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		if ps == collectPass {
+			p.collectText(v.Str())
+		} else if out := p.text(v.Str()); out != v.Str() {
+			v.SetStr(out)
+		}
+	case pcommon.ValueTypeBytes:
+		if ps == scrubPass {
+			in := string(v.Bytes().AsRaw())
+			if out := p.text(in); out != in {
+				v.SetEmptyBytes().FromRaw([]byte(out))
+			}
+		}
+	case pcommon.ValueTypeMap:
+		p.walkMap(v.Map(), key, ps)
+	case pcommon.ValueTypeSlice:
+		s := v.Slice()
+		for i := 0; i < s.Len(); i++ {
+			p.walkValue(s.At(i), key, ps) // an array's elements are under its key
+		}
+	}
+}
+
+// walkMap walks an object found under key.
+func (p *personal) walkMap(m pcommon.Map, key string, ps pass) {
+	person := schema.PersonObject(key, strAttr(m, "type"))
+	claim := personalClaim(strAttr(m, "uri"), strAttr(m, "name"), strAttr(m, "key"), strAttr(m, "type"))
+	for k, v := range m.All() {
+		class := schema.ClassifyKey(k)
+		if class&schema.KeyPersonal != 0 || (person && class&schema.KeyName != 0) || (claim && k == "value") {
+			p.whole(v, ps)
+			continue
+		}
+		p.walkValue(v, k, ps)
+	}
+}
+
+// personalClaim reports whether an object naming a claim ({"uri":
+// ".../givenname", "value": "John"}, {"type": "email", "value": …}) holds a
+// personal value.
+func personalClaim(names ...string) bool {
+	for _, n := range names {
+		if n != "" && (schema.PersonalKey(n) || schema.NameKey(n)) {
+			return true
+		}
+	}
+	return false
+}
+
+// whole handles a value under a personal key: collected, or replaced whole
+// (every leaf of a map or an array).
+func (p *personal) whole(v pcommon.Value, ps pass) {
+	switch v.Type() {
+	case pcommon.ValueTypeMap:
+		for _, e := range v.Map().All() {
+			p.whole(e, ps)
+		}
+	case pcommon.ValueTypeSlice:
+		for i := 0; i < v.Slice().Len(); i++ {
+			p.whole(v.Slice().At(i), ps)
+		}
+	case pcommon.ValueTypeStr, pcommon.ValueTypeInt, pcommon.ValueTypeDouble, pcommon.ValueTypeBytes:
+		s := v.AsString()
+		if ps == collectPass {
+			p.add(s)
+		} else if s != "" {
+			v.SetStr(p.replacementOf(s))
+		}
 	}
 }
 
@@ -156,56 +394,29 @@ func (p *personal) replacementAt(i int) string {
 	return p.repl[i]
 }
 
-// scrubValue replaces known personal values and any email address in a
-// string value, and writes it back only when it changed.
-func (p *personal) scrubValue(v pcommon.Value) {
-	text := v.Str()
-	out := text
+// text is s with the record's known personal values (longest first), email
+// addresses, phone numbers and IP addresses replaced; JSON text is scrubbed
+// field by field.
+func (p *personal) text(s string) string {
+	if looksLikeJSON(s) {
+		if out, ok := p.jsonText(s, scrubPass); ok {
+			return out
+		}
+	}
+	out := s
 	for i, pv := range p.values {
 		if len(pv) > 2 && strings.Contains(out, pv) {
 			out = strings.ReplaceAll(out, pv, p.replacementAt(i))
 		}
 	}
-	if strings.IndexByte(out, '@') >= 0 {
-		out = emailPattern.ReplaceAllStringFunc(out, p.replacementOf)
-	}
-	if out != text {
-		v.SetStr(out)
-	}
+	return p.scanText(out)
 }
 
-// scrubIPs truncates client IPs to /24 and /48 (hash) or removes them (drop).
-func (s *scrubber) scrubIPs(a pcommon.Map) {
-	if s.mode == PIIDrop {
-		a.Remove(schema.AttrClientAddress)
-		a.Remove(schema.AttrRelatedIP)
-		return
+// collectText collects the personal values of JSON text.
+func (p *personal) collectText(s string) {
+	if looksLikeJSON(s) {
+		p.jsonText(s, collectPass)
 	}
-	if v, ok := a.Get(schema.AttrClientAddress); ok {
-		v.SetStr(truncateIP(v.Str()))
-	}
-	if v, ok := a.Get(schema.AttrRelatedIP); ok {
-		for i := 0; i < v.Slice().Len(); i++ {
-			e := v.Slice().At(i)
-			e.SetStr(truncateIP(e.Str()))
-		}
-	}
-}
-
-func truncateIP(s string) string {
-	addr, err := netip.ParseAddr(s)
-	if err != nil {
-		return redacted
-	}
-	bits := 24
-	if addr.Is6() && !addr.Is4In6() {
-		bits = 48
-	}
-	prefix, err := addr.Unmap().Prefix(bits)
-	if err != nil {
-		return redacted
-	}
-	return prefix.Addr().String()
 }
 
 func first(vs ...string) string {

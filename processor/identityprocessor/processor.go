@@ -38,6 +38,8 @@ type identityProcessor struct {
 	geo      *geoIP
 	attrMu   sync.RWMutex
 	attrSets map[countKey]metric.MeasurementOption // built once per vendor, action, result
+	// malformedAttrs are the malformed metric's attribute sets, by field.
+	malformedAttrs [numFields]metric.MeasurementOption
 }
 
 func newIdentityProcessor(cfg *Config, set processor.Settings) (*identityProcessor, error) {
@@ -55,6 +57,9 @@ func newIdentityProcessor(cfg *Config, set processor.Settings) (*identityProcess
 		},
 		pii:      newScrubber(cfg.PII, string(cfg.PIISalt)),
 		attrSets: map[countKey]metric.MeasurementOption{},
+	}
+	for i, k := range fieldKeys {
+		p.malformedAttrs[i] = metric.WithAttributeSet(attribute.NewSet(attribute.String("attribute", k)))
 	}
 	if cfg.GeoIP.Database != "" {
 		if p.geo, err = openGeoIP(cfg.GeoIP.Database); err != nil {
@@ -83,6 +88,7 @@ func (p *identityProcessor) shutdown(context.Context) error {
 
 func (p *identityProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
 	var counts recordCounts
+	var malformed malformedCounts
 	decoded := batchBuilders{scope: p.scope}
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
@@ -91,13 +97,16 @@ func (p *identityProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog
 		sls := rls.At(i).ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
 			sls.At(j).LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
-				if f := readFields(lr.Attributes()); f.has(fieldAction) {
+				f := readFields(lr.Attributes())
+				malformed.add(f.malformed)
+				if f.has(fieldAction) {
 					counts.add(f.str(fieldProvider), f.str(fieldAction), resultAlreadyNormalized)
 					p.applyPolicy(lr, res, &f)
 					return false
 				}
 				if vendor, ok := p.normalize(lr, res, &decoded); !ok {
 					counts.add(vendor, "", resultPassedThrough)
+					p.pii.scrub(lr) // what could not be decoded hides its personal data too
 					return false
 				}
 				return true
@@ -125,8 +134,13 @@ func (p *identityProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog
 		}
 		built.MoveAndAppendTo(ld.ResourceLogs())
 	}
-	for _, c := range counts {
+	for _, c := range counts.entries {
 		p.count(ctx, c.key, c.n)
+	}
+	for i, n := range malformed {
+		if n > 0 {
+			p.tb.AuthtrailIdentityMalformedAttributes.Add(ctx, n, p.malformedAttrs[i])
+		}
 	}
 	return ld, nil
 }
@@ -155,11 +169,11 @@ func (bb *batchBuilders) get(vendor string) *schema.Builder {
 // service.name, else the vendor setting.
 func (p *identityProcessor) normalize(lr plog.LogRecord, res pcommon.Resource, decoded *batchBuilders) (string, bool) {
 	vendor := p.cfg.Vendor
-	if v, ok := lr.Attributes().Get(schema.AttrEventProvider); ok && v.Str() != "" {
-		vendor = v.Str()
-	} else if v, ok := res.Attributes().Get(schema.AttrServiceName); ok {
-		if _, known := registry.Writer(v.Str()); known {
-			vendor = v.Str()
+	if v := strAttr(lr.Attributes(), schema.AttrEventProvider); v != "" {
+		vendor = v
+	} else if v := strAttr(res.Attributes(), schema.AttrServiceName); v != "" {
+		if _, known := registry.Writer(v); known {
+			vendor = v
 		}
 	}
 	write, ok := registry.Writer(vendor)
@@ -199,7 +213,9 @@ func (p *identityProcessor) normalize(lr plog.LogRecord, res pcommon.Resource, d
 	}
 	// Attributes the record already had (file name, collector metadata) stay.
 	orig := lr.Attributes()
+	written := 0
 	b.Since(mark, func(_ pcommon.Resource, n plog.LogRecord) {
+		written++
 		orig.Range(func(k string, v pcommon.Value) bool {
 			if _, exists := n.Attributes().Get(k); !exists {
 				v.CopyTo(n.Attributes().PutEmpty(k))
@@ -207,6 +223,10 @@ func (p *identityProcessor) normalize(lr plog.LogRecord, res pcommon.Resource, d
 			return true
 		})
 	})
+	if written == 0 { // e.g. an empty Activities page: the record is kept as it came
+		b.Rollback(mark)
+		return vendor, false
+	}
 	return vendor, true
 }
 
@@ -220,11 +240,11 @@ func (p *identityProcessor) applyTenant(res pcommon.Resource) {
 	if len(p.cfg.TenantNames) == 0 {
 		return
 	}
-	id, ok := res.Attributes().Get(schema.AttrOrganizationID)
-	if !ok {
+	id := strAttr(res.Attributes(), schema.AttrOrganizationID)
+	if id == "" {
 		return
 	}
-	if name, ok := p.cfg.TenantNames[id.Str()]; ok {
+	if name, ok := p.cfg.TenantNames[id]; ok {
 		res.Attributes().PutStr(schema.AttrOrganizationName, name)
 	}
 }
@@ -318,23 +338,55 @@ func addECSCopies(a pcommon.Map, f *fields) {
 
 type countKey struct{ vendor, action, result string }
 
+// otherValue stands for a vendor or action outside the known vocabulary in
+// the metric, so its series stay bounded whatever records carry.
+const otherValue = "other"
+
+func metricVendor(v string) string {
+	if _, ok := registry.Writer(v); ok || v == "" {
+		return v
+	}
+	return otherValue
+}
+
+func metricAction(a string) string {
+	if _, ok := schema.Spec(schema.Action(a)); ok || a == "" {
+		return a
+	}
+	return otherValue
+}
+
 type recordCount struct {
 	key countKey
 	n   int64
 }
 
 // recordCounts adds up one batch, so the metric is recorded once per key.
-type recordCounts []recordCount
+// Records come in runs of one vendor and action: the last raw key is
+// remembered, so a run looks the vocabulary up once.
+type recordCounts struct {
+	entries []recordCount
+	lastRaw countKey
+	last    int // index of lastRaw's entry
+}
 
 func (c *recordCounts) add(vendor, action, result string) {
-	k := countKey{vendor, action, result}
-	for i := range *c {
-		if (*c)[i].key == k {
-			(*c)[i].n++
+	raw := countKey{vendor, action, result}
+	if len(c.entries) > 0 && raw == c.lastRaw {
+		c.entries[c.last].n++
+		return
+	}
+	k := countKey{metricVendor(vendor), metricAction(action), result}
+	c.lastRaw = raw
+	for i := range c.entries {
+		if c.entries[i].key == k {
+			c.entries[i].n++
+			c.last = i
 			return
 		}
 	}
-	*c = append(*c, recordCount{k, 1})
+	c.entries = append(c.entries, recordCount{k, 1})
+	c.last = len(c.entries) - 1
 }
 
 // count adds to the records metric; attribute sets are built once per key.
@@ -350,4 +402,15 @@ func (p *identityProcessor) count(ctx context.Context, key countKey, n int64) {
 		p.attrMu.Unlock()
 	}
 	p.tb.AuthtrailIdentityRecords.Add(ctx, n, opt)
+}
+
+// malformedCounts adds up one batch's malformed fields, by field.
+type malformedCounts [numFields]int64
+
+func (c *malformedCounts) add(mask uint16) {
+	for i := 0; mask != 0; i, mask = i+1, mask>>1 {
+		if mask&1 != 0 {
+			c[i]++
+		}
+	}
 }

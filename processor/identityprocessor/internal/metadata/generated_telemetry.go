@@ -23,10 +23,11 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                    metric.Meter
-	mu                       sync.Mutex
-	registrations            []metric.Registration
-	AuthtrailIdentityRecords metric.Int64Counter
+	meter                                metric.Meter
+	mu                                   sync.Mutex
+	registrations                        []metric.Registration
+	AuthtrailIdentityMalformedAttributes metric.Int64Counter
+	AuthtrailIdentityRecords             metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -58,9 +59,15 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	}
 	builder.meter = Meter(settings)
 	var err, errs error
+	builder.AuthtrailIdentityMalformedAttributes, err = builder.meter.Int64Counter(
+		"otelcol_authtrail_identity_malformed_attributes",
+		metric.WithDescription("Schema attributes of another type than the schema's (e.g. a string related.user), by attribute; the processor reads them as absent and passes the record on. [Alpha]"),
+		metric.WithUnit("{attributes}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.AuthtrailIdentityRecords, err = builder.meter.Int64Counter(
 		"otelcol_authtrail_identity_records",
-		metric.WithDescription("Records the identity processor handled, by vendor, action and result (normalized, already_normalized, passed_through). [Alpha]"),
+		metric.WithDescription("Records the identity processor handled, by vendor, action and result (normalized, already_normalized, passed_through); a vendor or action outside the known vocabulary counts as other. [Alpha]"),
 		metric.WithUnit("{records}"),
 	)
 	errs = errors.Join(errs, err)

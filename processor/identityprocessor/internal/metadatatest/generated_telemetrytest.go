@@ -21,10 +21,26 @@ func NewSettings(tt *componenttest.Telemetry) processor.Settings {
 	return set
 }
 
+func AssertEqualAuthtrailIdentityMalformedAttributes(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_authtrail_identity_malformed_attributes",
+		Description: "Schema attributes of another type than the schema's (e.g. a string related.user), by attribute; the processor reads them as absent and passes the record on. [Alpha]",
+		Unit:        "{attributes}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_authtrail_identity_malformed_attributes")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
 func AssertEqualAuthtrailIdentityRecords(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_authtrail_identity_records",
-		Description: "Records the identity processor handled, by vendor, action and result (normalized, already_normalized, passed_through). [Alpha]",
+		Description: "Records the identity processor handled, by vendor, action and result (normalized, already_normalized, passed_through); a vendor or action outside the known vocabulary counts as other. [Alpha]",
 		Unit:        "{records}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,

@@ -1,0 +1,190 @@
+package identityprocessor
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/processor/processortest"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/authtrail/authtrail/internal/schema"
+	"github.com/authtrail/authtrail/internal/sources/registry"
+	"github.com/authtrail/authtrail/internal/sources/sourcetest"
+	"github.com/authtrail/authtrail/processor/identityprocessor/internal/metadata"
+)
+
+// withTelemetry runs cfg over ld with a telemetry the test can read.
+func withTelemetry(t *testing.T, cfg *Config, ld plog.Logs) (plog.Logs, *componenttest.Telemetry) {
+	t.Helper()
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	set := processortest.NewNopSettings(metadata.Type)
+	set.TelemetrySettings = tel.NewTelemetrySettings()
+	sink := new(consumertest.LogsSink)
+	p, err := NewFactory().CreateLogs(context.Background(), set, cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, p.ConsumeLogs(context.Background(), ld))
+	require.NoError(t, p.Shutdown(context.Background()))
+	require.Len(t, sink.AllLogs(), 1)
+	return sink.AllLogs()[0], tel
+}
+
+func sumPoints(t *testing.T, tel *componenttest.Telemetry, name string) []metricdata.DataPoint[int64] {
+	t.Helper()
+	m, err := tel.GetMetric(name)
+	require.NoError(t, err)
+	return m.Data.(metricdata.Sum[int64]).DataPoints
+}
+
+// The record of issue 8 (event.action and a string related.user) and other
+// schema attributes of the wrong type: in every profile and PII mode the
+// record leaves the processor, the field reads as absent, and it is counted.
+func TestMalformedAttributesReadAsAbsent(t *testing.T) {
+	cases := map[string]struct {
+		attrs     map[string]any
+		malformed string
+	}{
+		"string related.user": {map[string]any{"related.user": "bob@example.com"}, "related.user"},
+		"map related.ip":      {map[string]any{"related.ip": map[string]any{"ip": "203.0.113.77"}}, "related.ip"},
+		"string roles": {map[string]any{"event.action": "user.role_change", "user.changes.roles": "admin"},
+			"user.changes.roles"},
+		"int email":         {map[string]any{"user.email": 42}, "user.email"},
+		"bytes address":     {map[string]any{"client.address": []byte("203.0.113.77")}, "client.address"},
+		"string ocsf class": {map[string]any{"ocsf.class_uid": "3002"}, "ocsf.class_uid"},
+		"double severity id": {map[string]any{"ocsf.severity_id": 1.5, "ocsf.class_uid": int64(3002)},
+			"ocsf.severity_id"},
+		"slice severity": {map[string]any{"authtrail.severity": []any{"high", 1}}, "authtrail.severity"},
+	}
+	for name, c := range cases {
+		for _, profile := range []string{ProfileOTel, ProfileECS, ProfileOCSF} {
+			for _, mode := range []string{PIIKeep, PIIHash, PIIDrop} {
+				cfg := defaults()
+				cfg.Profile, cfg.PII, cfg.PIISalt = profile, mode, "pepper"
+				attrs := map[string]any{"event.action": "authentication.login"}
+				for k, v := range c.attrs {
+					attrs[k] = v
+				}
+				out, tel := withTelemetry(t, cfg, oneRecord(attrs["event.action"].(string), attrs))
+				where := fmt.Sprintf("%s (%s, pii: %s)", name, profile, mode)
+				require.Len(t, sourcetest.Records(out), 1, where)
+				dps := sumPoints(t, tel, "otelcol_authtrail_identity_malformed_attributes")
+				require.Len(t, dps, 1, where)
+				got, _ := dps[0].Attributes.Value("attribute")
+				assert.Equal(t, c.malformed, got.AsString(), where)
+				assert.Equal(t, int64(1), dps[0].Value, where)
+				if mode != PIIKeep {
+					assert.Empty(t, plantedIn(attributesValue(sourcetest.Records(out)[0].Attributes())), where)
+				}
+			}
+		}
+	}
+}
+
+// A malformed event.action is no action: the record is not treated as
+// normalized; with no vendor body it passes through, counted.
+func TestMalformedActionPassesThrough(t *testing.T) {
+	ld := oneRecord("x", nil)
+	lr := sourcetest.Records(ld)[0]
+	lr.Attributes().PutInt(schema.AttrEventAction, 7)
+	want := plog.NewLogs()
+	ld.CopyTo(want)
+	out, tel := withTelemetry(t, defaults(), ld)
+	assert.Equal(t, want, out)
+	got, _ := sumPoints(t, tel, "otelcol_authtrail_identity_records")[0].Attributes.Value("result")
+	assert.Equal(t, resultPassedThrough, got.AsString())
+}
+
+// The records metric takes vendors and actions from the known vocabulary
+// only: thousands of random values give a handful of series, and the
+// attribute-set cache stays as small.
+func TestMetricAttributesAreBounded(t *testing.T) {
+	tel := componenttest.NewTelemetry()
+	defer func() { require.NoError(t, tel.Shutdown(context.Background())) }()
+	set := processortest.NewNopSettings(metadata.Type)
+	set.TelemetrySettings = tel.NewTelemetrySettings()
+	p, err := newIdentityProcessor(defaults(), set)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, p.shutdown(context.Background())) }()
+	rnd := rand.New(rand.NewPCG(1, 2))
+	random := func() string { return fmt.Sprintf("%x", rnd.Uint64()) }
+	for range 40 {
+		ld := plog.NewLogs()
+		lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+		for i := range 100 {
+			lr := lrs.AppendEmpty()
+			lr.Attributes().PutStr(schema.AttrEventProvider, random())
+			if i%2 == 0 { // already normalized, with an unknown action
+				lr.Attributes().PutStr(schema.AttrEventAction, random())
+			} else { // passed through: an unknown vendor
+				lr.Body().SetStr(`{"a":1}`)
+			}
+		}
+		lrs.AppendEmpty().Attributes().PutStr(schema.AttrEventAction, string(schema.ActionLogin))
+		_, err := p.processLogs(context.Background(), ld)
+		require.NoError(t, err)
+	}
+	dps := sumPoints(t, tel, "otelcol_authtrail_identity_records")
+	assert.LessOrEqual(t, len(dps), 3, "4,000 random vendors and actions")
+	assert.LessOrEqual(t, len(p.attrSets), 3)
+	vendors := append(registry.Vendors(), "", otherValue)
+	for _, dp := range dps {
+		v, _ := dp.Attributes.Value("vendor")
+		a, _ := dp.Attributes.Value("action")
+		assert.Contains(t, vendors, v.AsString())
+		_, known := schema.Spec(schema.Action(a.AsString()))
+		assert.True(t, known || slices.Contains([]string{"", otherValue}, a.AsString()), a.AsString())
+	}
+	other := attribute.NewSet(attribute.String("vendor", otherValue), attribute.String("action", otherValue),
+		attribute.String("result", resultAlreadyNormalized))
+	i := slices.IndexFunc(dps, func(dp metricdata.DataPoint[int64]) bool { return dp.Attributes.Equals(&other) })
+	require.GreaterOrEqual(t, i, 0, "unknown vendors and actions count as other")
+	assert.Equal(t, int64(2000), dps[i].Value)
+}
+
+// An empty Google Activities page decodes into no record: the record is kept.
+func TestBodyWithoutEventsPassesThrough(t *testing.T) {
+	ld := rawRecord(t, []byte(`{"kind":"admin#reports#activities","items":[]}`), "google-workspace", true)
+	want := plog.NewLogs()
+	ld.CopyTo(want)
+	assert.Equal(t, want, run(t, defaults(), ld))
+}
+
+// PII rules beyond the schema's identities: values under personal keys at any
+// depth, names of people (not of groups), claims, identifier changes, and
+// addresses in text; what is not personal stays.
+func TestPIIScrubsEveryDepth(t *testing.T) {
+	ld := oneRecord("user.identifier_update", map[string]any{
+		"authtrail.change.field": "phone", "authtrail.change.from": "+85298765432", "authtrail.change.to": "85291234567",
+		"vendor.detail": map[string]any{"members": []any{
+			map[string]any{"type": "user", "name": "Zed Zebediah", "standard_attributes": map[string]any{"given_name": "Zed", "family_name": "Zebediah"}},
+			map[string]any{"type": "group", "name": "Growth"},
+		}},
+		"vendor.claims": []any{map[string]any{"uri": "http://wso2.org/claims/givenname", "value": "Quentin"}},
+		"vendor.note":   "called from 198.51.100.23 and 2001:db8:1234:5678::9, at +44 20 7946 0958",
+	})
+	for _, mode := range []string{PIIHash, PIIDrop} {
+		cfg := defaults()
+		cfg.PII, cfg.PIISalt = mode, "pepper"
+		in := plog.NewLogs()
+		ld.CopyTo(in)
+		lr := sourcetest.Records(run(t, cfg, in))[0]
+		all := fmt.Sprint(lr.Attributes().AsRaw())
+		for _, personal := range []string{"98765432", "91234567", "Zed", "Zebediah", "Quentin", "198.51.100.23", "5678::9", "7946"} {
+			assert.NotContains(t, all, personal, mode)
+		}
+		assert.Contains(t, all, "Growth", "a group's name is not personal")
+		if mode == PIIHash {
+			assert.Contains(t, all, "198.51.100.0", "addresses in text are truncated")
+			assert.Contains(t, all, "2001:db8:1234::")
+		}
+	}
+}
