@@ -91,9 +91,15 @@ func (c *capture) perID() map[string]int {
 }
 
 func startPollingCollector(t *testing.T, otelcol, dir, cfg string) *collector {
+	return runCollector(t, dir, exec.Command(otelcol, "--config", cfg))
+}
+
+// runCollector starts cmd, a collector whose output goes to dir/collector.log
+// (shown when the test fails), and stops it when the test ends.
+func runCollector(t *testing.T, dir string, cmd *exec.Cmd) *collector {
 	logf, err := os.OpenFile(filepath.Join(dir, "collector.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	require.NoError(t, err)
-	c := &collector{out: logf.Name(), cmd: exec.Command(otelcol, "--config", cfg)}
+	c := &collector{out: logf.Name(), cmd: cmd}
 	c.cmd.Stdout, c.cmd.Stderr = logf, logf
 	require.NoError(t, c.cmd.Start())
 	t.Cleanup(func() {
