@@ -4,6 +4,7 @@ BIN := $(CURDIR)/bin
 TOOLS := $(CURDIR)/.tools
 OCB := $(TOOLS)/builder
 MDATAGEN := $(TOOLS)/mdatagen
+VICTORIALOGS := $(TOOLS)/victoria-logs
 OTELCOL := $(BIN)/otelcol-authtrail
 SIM := $(BIN)/authtrail-sim
 DIST := cmd/otelcol-authtrail
@@ -40,6 +41,16 @@ $(OCB) $(MDATAGEN): internal/tools/go.mod
 .PHONY: tools
 tools: $(OCB) $(MDATAGEN)
 
+# VictoriaLogs, the log store of `make run` and of the end-to-end tests, pinned in
+# its own module (internal/tools/victorialogs/go.mod) so that its dependencies
+# never meet the collector's. The first build takes about a minute; later ones
+# come from Go's build cache.
+$(VICTORIALOGS): internal/tools/victorialogs/go.mod
+	cd internal/tools/victorialogs && GOBIN=$(TOOLS) $(GO) install github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs
+
+.PHONY: victorialogs
+victorialogs: $(VICTORIALOGS)
+
 # --- build ---------------------------------------------------------------------
 # ocb writes the sources and cmd/otelcol-authtrail/go.mod and tidies it; the
 # build goes to bin/.
@@ -57,22 +68,33 @@ generate: $(MDATAGEN)
 	for c in $(COMPONENTS); do (cd $$c && $(MDATAGEN) metadata.yaml) || exit 1; done
 
 # --- run -------------------------------------------------------------------------
+# VictoriaLogs and the JSON-lines sink beside the collector; Ctrl-C stops all
+# three. VictoriaLogs' data stays in tmp/victorialogs (the demo's samples are
+# months old, hence the retention); the sink appends to tmp/authtrail-events.jsonl.
+VL_ADDR ?= 127.0.0.1:9428
 .PHONY: run
-run: otelcol sim
-	@mkdir -p tmp
+run: otelcol sim victorialogs
+	@mkdir -p tmp/replay/fillout
 	$(SIM) keygen -out tmp/authgear-admin-key.pem -google-out tmp/google-service-account.json
-	$(SIM) sink -listen 127.0.0.1:8472 -out tmp/authtrail-events.jsonl & \
-	  pid=$$!; trap "kill $$pid" EXIT; \
-	  $(OTELCOL) --config examples/local/config.yaml
+	@$(VICTORIALOGS) -storageDataPath=tmp/victorialogs -httpListenAddr=$(VL_ADDR) -retentionPeriod=100y \
+	  -loggerLevel=WARN >tmp/victorialogs.log 2>&1 & vl=$$!; \
+	  $(SIM) sink -listen 127.0.0.1:8472 -out tmp/authtrail-events.jsonl >tmp/sink.log 2>&1 & sink=$$!; \
+	  trap 'kill $$vl $$sink 2>/dev/null; wait $$vl $$sink' EXIT INT TERM; \
+	  echo "VictoriaLogs on http://$(VL_ADDR) (web UI: http://$(VL_ADDR)/select/vmui, log: tmp/victorialogs.log)"; \
+	  VICTORIALOGS_ENDPOINT=http://$(VL_ADDR) $(OTELCOL) --config examples/local/config.yaml
 
 # Feeds `make run` (in another terminal): every documented webhook sample and
-# generated ones, signed as the vendors sign them, and a mock Authgear Admin API
-# and Google Reports API (200-row backlogs; new Authgear rows each second) for
-# DEMO_SECONDS.
+# generated ones, signed as the vendors sign them; a mock Authgear Admin API and
+# Google Reports API (200-row backlogs; new Authgear rows each second) for
+# DEMO_SECONDS; and Fillout's documented audit-log samples as an export to replay
+# (one JSON event per line, written aside and renamed so it is read whole; the
+# same content again is the same file to filelog, so it is not read twice).
 DEMO_SECONDS ?= 30
 .PHONY: demo
 demo: sim
-	@mkdir -p tmp
+	@mkdir -p tmp/replay/fillout
+	@for f in testdata/fillout/*.json; do tr -d '\n' < $$f; echo; done > tmp/replay/fillout/.demo.tmp && \
+	  mv tmp/replay/fillout/.demo.tmp tmp/replay/fillout/demo.jsonl
 	$(SIM) serve -authgear 127.0.0.1:8470 -authgear-key tmp/authgear-admin-key.pem \
 	  -google 127.0.0.1:8471 -google-key tmp/google-service-account.json -backlog 200 -backlog-span 6h -rate 1 & \
 	  pid=$$!; trap "kill $$pid" EXIT; \
@@ -93,8 +115,8 @@ unit:
 	cd bench/ottl && $(GO) vet . && $(GO) test -count=1 .
 
 .PHONY: e2e
-e2e: otelcol sim
-	AUTHTRAIL_OTELCOL=$(OTELCOL) AUTHTRAIL_SIM=$(SIM) $(GO) test -tags e2e -count=1 -v ./test/e2e/
+e2e: otelcol sim victorialogs
+	AUTHTRAIL_OTELCOL=$(OTELCOL) AUTHTRAIL_SIM=$(SIM) AUTHTRAIL_VICTORIALOGS=$(VICTORIALOGS) $(GO) test -tags e2e -count=1 -timeout 30m -v ./test/e2e/
 
 .PHONY: fuzz
 fuzz:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"time"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
@@ -14,15 +13,18 @@ import (
 const checkpointKey = "checkpoint"
 
 // checkpoint is what survives a restart. Its size does not grow with the
-// backlog: Recent holds only ids that can reappear (those in the overlap).
+// backlog nor the horizon: the delivered ids are written apart, in chunks
+// (see seenIDs), and it holds only their index.
 type checkpoint struct {
 	Version     int    `json:"version"`
 	Fingerprint string `json:"fingerprint"`
-	// Watermark is the end of the last completed pass.
-	Watermark time.Time `json:"watermark"`
-	// Pass is the pass in progress: resumed at Cursor after a restart.
-	Pass *passState `json:"pass,omitempty"`
-	// Recent maps event ids to their event time (Unix ns).
+	// laneState is the main pass's progress.
+	laneState
+	// Rereads is the progress of each re-read (see Schedule).
+	Rereads []*rereadState `json:"rereads,omitempty"`
+	// Seen indexes the delivered ids that a lane may still read.
+	Seen seenIDs `json:"seen"`
+	// Recent held the delivered ids in version 1; they move into Seen.
 	Recent map[string]int64 `json:"recent,omitempty"`
 }
 
@@ -35,7 +37,10 @@ type passState struct {
 	Previous []string `json:"previous,omitempty"`
 }
 
-const checkpointVersion = 1
+const checkpointVersion = 2
+
+// checkpointV1 kept the delivered ids in the checkpoint itself (Recent).
+const checkpointV1 = 1
 
 // loadCheckpoint reads the stream's checkpoint. One that cannot be used (not
 // decodable, another version, another fingerprint) starts a new stream, and
@@ -43,7 +48,7 @@ const checkpointVersion = 1
 // again, which may deliver events twice. A store that cannot be read fails the
 // start instead: guessing could skip events.
 func (p *Poller) loadCheckpoint(ctx context.Context) (*checkpoint, error) {
-	fresh := &checkpoint{Fingerprint: p.set.Fingerprint, Recent: map[string]int64{}}
+	fresh := &checkpoint{Fingerprint: p.set.Fingerprint}
 	raw, err := p.client.Get(ctx, checkpointKey)
 	if err != nil {
 		return nil, fmt.Errorf("reading checkpoint: %w", err)
@@ -57,7 +62,7 @@ func (p *Poller) loadCheckpoint(ctx context.Context) (*checkpoint, error) {
 	case err != nil:
 		p.logger.Warn("the checkpoint is unreadable; "+next, zap.Error(err))
 		return fresh, nil
-	case cp.Version != checkpointVersion:
+	case cp.Version != checkpointVersion && cp.Version != checkpointV1:
 		p.logger.Warn("the checkpoint was written by another version of authtrail; "+next,
 			zap.Int("checkpoint_version", cp.Version), zap.Int("version", checkpointVersion))
 		return fresh, nil
@@ -65,68 +70,51 @@ func (p *Poller) loadCheckpoint(ctx context.Context) (*checkpoint, error) {
 		p.logger.Warn("the configuration that defines the stream (endpoint, tenant, filters) changed; " + next)
 		return fresh, nil
 	}
-	if cp.Recent == nil {
-		cp.Recent = map[string]int64{}
+	if err := cp.Seen.load(ctx, p.client); err != nil {
+		return nil, err
 	}
+	now := p.set.Now()
+	for id, t := range cp.Recent {
+		cp.Seen.add(id, t, now, p.bucketWidth(), p.cfg.MaxRecentIDs)
+	}
+	cp.Recent = nil
 	return &cp, nil
 }
 
-// encode serialises the checkpoint; the caller holds the lock that guards it.
-func (cp *checkpoint) encode() ([]byte, error) {
+// encode serialises the checkpoint and returns it with the delivered ids'
+// writes since the last save; the caller holds the lock that guards it.
+func (cp *checkpoint) encode() ([]*storage.Operation, error) {
+	ops := cp.Seen.flush()
 	cp.Version = checkpointVersion
 	raw, err := json.Marshal(cp)
 	if err != nil {
 		return nil, fmt.Errorf("encoding checkpoint: %w", err)
 	}
-	return raw, nil
+	return append(ops, storage.SetOperation(checkpointKey, raw)), nil
 }
 
-func saveCheckpoint(ctx context.Context, c storage.Client, raw []byte) error {
-	if err := c.Set(ctx, checkpointKey, raw); err != nil {
+// saveCheckpoint writes the checkpoint and its ids in one batch (one
+// transaction with file_storage): a restart never sees one without the other.
+func saveCheckpoint(ctx context.Context, c storage.Client, ops []*storage.Operation) error {
+	if err := c.Batch(ctx, ops...); err != nil {
 		return fmt.Errorf("writing checkpoint: %w", err)
 	}
 	return nil
 }
 
-// remember adds a delivered id; the caller holds p.mu. At max_recent_ids the
-// oldest tenth is evicted first, so the set never exceeds the bound however
-// long passes fail while webhooks keep arriving (evicting in bulk keeps the
-// sort rare). An evicted id read again in an overlap is delivered again.
-func (p *Poller) remember(id string, t int64) {
-	cp, max := p.cp, p.cfg.MaxRecentIDs
-	if _, ok := cp.Recent[id]; !ok && len(cp.Recent) >= max {
-		before := len(cp.Recent)
-		cp.prune(time.Time{}, max-max/10-1)
-		p.tb.AuthtrailPollRecentIdsEvicted.Add(context.Background(), int64(before-len(cp.Recent)), p.measure())
-		p.logger.Warn("max_recent_ids reached: the oldest tenth of the delivered ids is forgotten; raise max_recent_ids if events in the overlap are delivered twice",
-			zap.Int("max_recent_ids", max))
-	}
-	cp.Recent[id] = t
-}
+func (p *Poller) bucketWidth() time.Duration { return bucketWidth(p.cfg.LateArrivals.Horizon) }
 
-// prune drops ids older than keepFrom (unless zero), then the oldest beyond max.
-func (cp *checkpoint) prune(keepFrom time.Time, max int) {
-	if !keepFrom.IsZero() {
-		from := keepFrom.UnixNano()
-		for id, t := range cp.Recent {
-			if t < from {
-				delete(cp.Recent, id)
-			}
-		}
-	}
-	if len(cp.Recent) <= max {
+// remember adds a delivered id; the caller holds p.mu. Beyond max_recent_ids
+// the oldest bucket of ids is forgotten, so the set never exceeds the bound
+// however long passes fail while webhooks keep arriving. An evicted id read
+// again is delivered again.
+func (p *Poller) remember(id string, t int64) {
+	p.cp.Seen.add(id, t, p.set.Now(), p.bucketWidth(), p.cfg.MaxRecentIDs)
+	if p.cp.Seen.total <= p.cfg.MaxRecentIDs {
 		return
 	}
-	type entry struct {
-		id string
-		t  int64
-	}
-	all := make([]entry, 0, len(cp.Recent))
-	for id, t := range cp.Recent {
-		all = append(all, entry{id, t})
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].t < all[j].t })
-	for _, e := range all[:len(all)-max] {
-		delete(cp.Recent, e.id)
-	}
+	evicted := p.cp.Seen.prune(time.Time{}, p.cfg.MaxRecentIDs)
+	p.tb.AuthtrailPollRecentIdsEvicted.Add(context.Background(), int64(evicted), p.measure())
+	p.logger.Warn("max_recent_ids reached: the oldest delivered ids are forgotten; raise max_recent_ids if events are delivered twice",
+		zap.Int("max_recent_ids", p.cfg.MaxRecentIDs))
 }

@@ -28,22 +28,30 @@ type Config struct {
 	StorageID *component.ID `mapstructure:"storage"`
 	// BackOff governs retries of failed API calls (429, 5xx, network).
 	BackOff configretry.BackOffConfig `mapstructure:"retry_on_failure"`
+	// LateArrivals re-reads past windows for events published late.
+	LateArrivals LateArrivalsConfig `mapstructure:"late_arrivals"`
 	// MaxRecentIDs bounds the ids kept for dedupe over the overlap.
 	MaxRecentIDs int `mapstructure:"max_recent_ids"`
 }
 
-// NewDefaultConfig returns the poll defaults for a vendor.
-func NewDefaultConfig(interval, lag time.Duration) Config {
+// NewDefaultConfig returns the poll defaults for a vendor. With re-reads
+// (horizon > 0) the main pass needs no overlap: the first re-read covers it.
+func NewDefaultConfig(interval, lag, horizon time.Duration) Config {
 	bo := configretry.NewDefaultBackOffConfig()
 	bo.MaxElapsedTime = 0 // keep retrying; the pass resumes where it stopped
+	overlap := 2 * time.Minute
+	if horizon > 0 {
+		overlap = 0
+	}
 	return Config{
 		PollInterval:    interval,
 		Lag:             lag,
-		Overlap:         2 * time.Minute,
+		Overlap:         overlap,
 		InitialLookback: 24 * time.Hour,
 		MaxWindow:       time.Hour,
 		BackOff:         bo,
-		MaxRecentIDs:    100000,
+		MaxRecentIDs:    2_000_000,
+		LateArrivals:    LateArrivalsConfig{Horizon: horizon},
 	}
 }
 
@@ -68,6 +76,11 @@ func (c *Config) Validate(retention time.Duration) error {
 	}
 	if c.MaxWindow < time.Minute {
 		errs = append(errs, fmt.Errorf("max_window: must be at least 1m, got %s", c.MaxWindow))
+	}
+	if h := c.LateArrivals.Horizon; h < 0 {
+		errs = append(errs, fmt.Errorf("late_arrivals.horizon: must not be negative, got %s", h))
+	} else if retention > 0 && h > retention {
+		errs = append(errs, fmt.Errorf("late_arrivals.horizon: the vendor keeps %s of events, got %s", retention, h))
 	}
 	if c.MaxRecentIDs < 1000 {
 		errs = append(errs, fmt.Errorf("max_recent_ids: must be at least 1000, got %d", c.MaxRecentIDs))

@@ -2,7 +2,7 @@ package poll // import "github.com/authtrail/authtrail/internal/poll"
 
 import (
 	"context"
-	"time"
+	"fmt"
 
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -10,10 +10,98 @@ import (
 	"github.com/authtrail/authtrail/internal/schema"
 )
 
+// Every copy of an event, polled or pushed, is claimed before it is handed to
+// the pipeline: checking "already delivered?" and marking it happen under one
+// lock, so two copies racing through the poll and a webhook cannot both pass.
+// A claim is settled (the id is remembered as delivered) once the pipeline
+// accepted it, and released if it refused: a failed delivery is retried, never
+// deduped.
+//
+// A pass's claim is durable: if its delivery fails, the pass reads the page
+// again until it is delivered (or dropped for good), so another copy meeting it
+// may be dropped at once. A webhook's claim is tentative (the sender decides
+// whether to retry), so a copy meeting it waits for its outcome.
+type claim struct {
+	durable bool
+	done    chan struct{} // closed when settled or released
+}
+
+// claimRecords removes from ld the records whose event.id was delivered, is
+// claimed durably, or repeats within ld or skip, and claims the rest; it waits
+// for tentative claims on them first. It returns the ids and times claimed and
+// the number of records removed.
+func (p *Poller) claimRecords(ctx context.Context, ld plog.Logs, durable bool, skip map[string]struct{}) ([]idTime, int, error) {
+	for {
+		p.mu.Lock()
+		if wait := p.tentativeClaim(ld); wait != nil {
+			p.mu.Unlock()
+			if p.onClaimWait != nil {
+				p.onClaimWait()
+			}
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return nil, 0, fmt.Errorf("waiting for another delivery of the same event: %w", ctx.Err())
+			}
+		}
+		kept, dropped := p.claimAll(ld, durable, skip)
+		p.mu.Unlock()
+		return kept, dropped, nil
+	}
+}
+
+// tentativeClaim returns the done channel of a tentative claim on one of ld's
+// ids, if any; the caller holds p.mu.
+func (p *Poller) tentativeClaim(ld plog.Logs) <-chan struct{} {
+	var wait chan struct{}
+	forEachEventID(ld, func(id string, _ plog.LogRecord) bool {
+		if c, ok := p.claims[id]; ok && !c.durable {
+			wait = c.done
+			return false
+		}
+		return true
+	})
+	return wait
+}
+
+// claimAll drops and claims as claimRecords says; the caller holds p.mu.
+func (p *Poller) claimAll(ld plog.Logs, durable bool, skip map[string]struct{}) (kept []idTime, dropped int) {
+	inBatch := map[string]struct{}{}
+	removeByEventID(ld, func(id string, lr plog.LogRecord) bool {
+		_, skipped := skip[id]
+		_, again := inBatch[id]
+		_, claimed := p.claims[id]
+		if skipped || again || claimed || p.delivered(id) {
+			dropped++
+			return true
+		}
+		inBatch[id] = struct{}{}
+		p.claims[id] = &claim{durable: durable, done: make(chan struct{})}
+		kept = append(kept, idTime{id, int64(lr.Timestamp())})
+		return false
+	})
+	return kept, dropped
+}
+
+// settle ends the claims on ids: remembered as delivered when keep says so
+// (nil: all), forgotten otherwise; the caller holds p.mu.
+func (p *Poller) settle(ids []idTime, delivered bool, keep func(idTime) bool) {
+	for _, it := range ids {
+		if c, ok := p.claims[it.id]; ok {
+			close(c.done)
+			delete(p.claims, it.id)
+		}
+		if delivered && p.cp != nil && (keep == nil || keep(it)) {
+			p.remember(it.id, it.t)
+		}
+	}
+}
+
 // SharedStream returns a consumer for events that reach the receiver another
 // way (a vendor webhook) while p polls the same stream: it drops events p
-// already delivered, and once next accepted the rest, p drops them when a pass
-// reads them.
+// delivered or is delivering, and once next accepted the rest, p drops them
+// when a pass reads them.
 func SharedStream(p *Poller, next consumer.Logs) consumer.Logs {
 	return &sharedStream{p: p, next: next}
 }
@@ -28,28 +116,25 @@ func (s *sharedStream) Capabilities() consumer.Capabilities {
 }
 
 func (s *sharedStream) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	type seen struct {
-		id string
-		t  time.Time
+	claimed, dropped, err := s.p.claimRecords(ctx, ld, false, nil)
+	if err != nil {
+		return err
 	}
-	var delivered []seen
-	removeByEventID(ld, func(id string, lr plog.LogRecord) bool {
-		if s.p.Seen(id) {
-			return true
-		}
-		delivered = append(delivered, seen{id, lr.Timestamp().AsTime()})
-		return false
-	})
+	s.p.countDuplicates(dropped)
 	if ld.LogRecordCount() == 0 {
 		return nil
 	}
-	if err := s.next.ConsumeLogs(ctx, ld); err != nil {
-		return err
+	err = s.next.ConsumeLogs(ctx, ld)
+	s.p.mu.Lock()
+	s.p.settle(claimed, err == nil, nil)
+	s.p.mu.Unlock()
+	return err
+}
+
+func (p *Poller) countDuplicates(n int) {
+	if n > 0 {
+		p.tb.AuthtrailPollDuplicatesDropped.Add(context.Background(), int64(n), p.measure())
 	}
-	for _, d := range delivered {
-		s.p.Remember(d.id, d.t)
-	}
-	return nil
 }
 
 // removeByEventID drops the records for which drop returns true; records
@@ -63,6 +148,22 @@ func removeByEventID(ld plog.Logs, drop func(id string, lr plog.LogRecord) bool)
 				v, ok := lr.Attributes().Get(schema.AttrEventID)
 				return ok && drop(v.Str(), lr)
 			})
+		}
+	}
+}
+
+// forEachEventID calls f for each record with an event.id until f returns false.
+func forEachEventID(ld plog.Logs, f func(id string, lr plog.LogRecord) bool) {
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		sls := rls.At(i).ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			lrs := sls.At(j).LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				if v, ok := lrs.At(k).Attributes().Get(schema.AttrEventID); ok && !f(v.Str(), lrs.At(k)) {
+					return
+				}
+			}
 		}
 	}
 }

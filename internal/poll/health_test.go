@@ -248,13 +248,13 @@ func TestRecentIDsStayWithinTheirBound(t *testing.T) {
 	for i := range 10000 {
 		p.Remember(fmt.Sprintf("hook-%05d", i), now.Add(time.Duration(i)*time.Millisecond))
 		p.mu.Lock()
-		most = max(most, len(p.cp.Recent))
+		most = max(most, p.cp.Seen.total)
 		p.mu.Unlock()
 	}
 	assert.LessOrEqual(t, most, 1000)
 	assert.True(t, p.Seen("hook-09999"), "the newest are kept")
 	assert.False(t, p.Seen("hook-00000"), "the oldest go first")
-	assert.Equal(t, int64(10000-len(p.cp.Recent)), h.counter(t, "otelcol_authtrail_poll_recent_ids_evicted"))
+	assert.Equal(t, int64(10000-p.cp.Seen.total), h.counter(t, "otelcol_authtrail_poll_recent_ids_evicted"))
 }
 
 // Streams of one receiver share its status: one stream's success does not

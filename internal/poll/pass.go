@@ -22,14 +22,16 @@ import (
 // A page is committed only once the pipeline accepted it, or refused it for
 // good (then it is dropped and counted, see dropPage); any other failure ends
 // the pass, and the next one starts again at the saved cursor.
-func (p *Poller) pass(ctx, deliverCtx context.Context) (caughtUp bool, err error) {
+//
+// A re-read runs the same four steps over a window of its lane (see lane).
+func (p *Poller) pass(ctx, deliverCtx context.Context, l lane) (caughtUp bool, err error) {
 	now := p.set.Now()
-	ps := p.nextPass(now)
+	ps, limit := p.nextPass(now, l)
 	if ps == nil {
 		return true, nil
 	}
 	w := Window{Start: ps.Start, End: ps.End}
-	caughtUp = now.Add(-p.cfg.Lag).Sub(w.End) < p.cfg.PollInterval
+	caughtUp = limit.Sub(w.End) < p.step(l)
 	pages := p.readAhead(ctx, w, ps.Cursor)
 	defer pages.stop()
 	for {
@@ -44,9 +46,14 @@ func (p *Poller) pass(ctx, deliverCtx context.Context) (caughtUp bool, err error
 		if err != nil {
 			return false, err
 		}
-		p.commit(deliverCtx, ps, page.Next, handled, seen)
-		if page.Next == "" {
+		p.commit(deliverCtx, l, ps, page.Next, handled, seen)
+		if l.reread() {
+			p.countReread(deliverCtx, l, now, len(seen), handled, page.Next == "")
+		}
+		if page.Next == "" && !l.reread() {
 			p.tb.AuthtrailPollLag.Record(deliverCtx, now.Sub(w.End).Seconds(), p.measure())
+		}
+		if page.Next == "" {
 			return caughtUp, nil
 		}
 		if ctx.Err() != nil {
@@ -55,38 +62,65 @@ func (p *Poller) pass(ctx, deliverCtx context.Context) (caughtUp bool, err error
 	}
 }
 
-// nextPass returns the pass to run, or nil when no window is due yet.
-func (p *Poller) nextPass(now time.Time) *passState {
+// nextPass returns the lane's pass to run, or nil when no window is due yet,
+// and how far the lane may read now.
+func (p *Poller) nextPass(now time.Time, l lane) (*passState, time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.cp.Pass == nil {
-		w, ok := p.openWindow(now)
+	limit := p.limit(now, l)
+	if l.state.Pass == nil {
+		w, ok := p.openWindow(now, l, limit)
 		if !ok {
-			return nil
+			return nil, limit
 		}
-		p.cp.Pass = &passState{Start: w.Start, End: w.End}
+		l.state.Pass = &passState{Start: w.Start, End: w.End}
 	}
-	return p.cp.Pass
+	return l.state.Pass, limit
 }
 
-// openWindow is [watermark − overlap, now − lag), from initial_lookback on a
-// new stream, inside the vendor's retention, at most max_window long, aligned
-// to the vendor's precision.
-func (p *Poller) openWindow(now time.Time) (Window, bool) {
-	start := p.cp.Watermark.Add(-p.cfg.Overlap)
-	if p.cp.Watermark.IsZero() {
-		start = now.Add(-p.cfg.InitialLookback)
+// limit is where the lane's windows end: now − lag for the main pass; now −
+// age for a re-read, but never past the main watermark.
+func (p *Poller) limit(now time.Time, l lane) time.Time {
+	if !l.reread() {
+		return now.Add(-p.cfg.Lag)
+	}
+	end := now.Add(-l.age)
+	if p.cp.Watermark.Before(end) {
+		end = p.cp.Watermark
+	}
+	return end
+}
+
+// step is the shortest window a lane opens once caught up.
+func (p *Poller) step(l lane) time.Duration {
+	if !l.reread() {
+		return p.cfg.PollInterval
+	}
+	return rereadStep(l.age, p.cfg.PollInterval)
+}
+
+// openWindow is [watermark − overlap, limit) for the main pass, from
+// initial_lookback on a new stream; [watermark, limit) for a re-read, at least
+// its step long. Inside the vendor's retention, at most max_window long,
+// aligned to the vendor's precision.
+func (p *Poller) openWindow(now time.Time, l lane, limit time.Time) (Window, bool) {
+	start := l.state.Watermark
+	if !l.reread() {
+		start = start.Add(-p.cfg.Overlap)
+		if l.state.Watermark.IsZero() {
+			start = now.Add(-p.cfg.InitialLookback)
+		}
+	} else if limit.Sub(start) < p.step(l) {
+		return Window{}, false
 	}
 	if r := p.set.Retention; r > 0 && start.Before(now.Add(-r)) {
 		start = now.Add(-r).Add(time.Minute) // the vendor's horizon moves while we read
 	}
-	end := now.Add(-p.cfg.Lag)
+	end := limit
 	if end.Sub(start) > p.cfg.MaxWindow {
 		end = start.Add(p.cfg.MaxWindow)
 	}
-	if prec := p.set.Precision; prec > 0 {
-		start, end = start.Truncate(prec), end.Truncate(prec)
-	}
+	start, end = p.align(start), p.align(end)
 	return Window{Start: start, End: end}, end.After(start)
 }
 
@@ -151,10 +185,20 @@ const maxLoggedIDs = 5
 
 // deliver hands the page's new records to the pipeline. It returns what the
 // commit needs: the ids handled (delivered, or dropped with a page the
-// pipeline refused for good) and every id of the page. Any other refusal is
-// returned: the page is not committed and is read again at the next poll.
+// pipeline refused for good), still claimed until the commit, and every id of
+// the page. Any other refusal releases the claims and is returned: the page is
+// not committed and is read again at the next poll.
 func (p *Poller) deliver(ctx context.Context, w Window, page Page, previous []string) (handled []idTime, seen []string, err error) {
-	handled, seen = p.dedupe(page.Logs, previous)
+	forEachEventID(page.Logs, func(id string, _ plog.LogRecord) bool { seen = append(seen, id); return true })
+	prev := make(map[string]struct{}, len(previous))
+	for _, id := range previous {
+		prev[id] = struct{}{}
+	}
+	handled, dropped, err := p.claimRecords(ctx, page.Logs, true, prev)
+	if err != nil {
+		return nil, nil, err
+	}
+	p.countDuplicates(dropped)
 	n := page.Logs.LogRecordCount()
 	if n == 0 {
 		return handled, seen, nil
@@ -170,6 +214,9 @@ func (p *Poller) deliver(ctx context.Context, w Window, page Page, previous []st
 		p.dropPage(ctx, w, n, handled, err)
 		p.drainFails.recovered()
 	default:
+		p.mu.Lock()
+		p.settle(handled, false, nil)
+		p.mu.Unlock()
 		p.drainFails.failed(zapcore.WarnLevel, err, "the page is read again at the next poll")
 		return nil, nil, err
 	}
@@ -189,58 +236,26 @@ func (p *Poller) dropPage(ctx context.Context, w Window, records int, ids []idTi
 		zap.Int("records", records), zap.Strings("first_event_ids", named))
 }
 
-// dedupe drops records whose event.id was already handled (the overlap, or a
-// shifted offset cursor re-reading the previous page). It returns the ids and
-// times of the records kept, and every id of the page.
-func (p *Poller) dedupe(ld plog.Logs, previous []string) (kept []idTime, seen []string) {
-	prev := make(map[string]struct{}, len(previous))
-	for _, id := range previous {
-		prev[id] = struct{}{}
-	}
-	inPage := map[string]struct{}{}
-	var dropped int64
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	removeByEventID(ld, func(id string, lr plog.LogRecord) bool {
-		seen = append(seen, id)
-		_, inPrev := prev[id]
-		_, inRecent := p.cp.Recent[id]
-		_, again := inPage[id]
-		if inPrev || inRecent || again {
-			dropped++
-			return true
-		}
-		inPage[id] = struct{}{}
-		kept = append(kept, idTime{id, int64(lr.Timestamp())})
-		return false
-	})
-	if dropped > 0 {
-		p.tb.AuthtrailPollDuplicatesDropped.Add(context.Background(), dropped, p.measure())
-	}
-	return kept, seen
-}
-
 // commit records a handled page and saves the checkpoint. Ids that can
 // reappear in the next pass's overlap are remembered.
-func (p *Poller) commit(ctx context.Context, ps *passState, next string, handled []idTime, seen []string) {
-	keepFrom := ps.End.Add(-p.cfg.Overlap).UnixNano()
+func (p *Poller) commit(ctx context.Context, l lane, ps *passState, next string, handled []idTime, seen []string) {
 	p.mu.Lock()
-	for _, h := range handled {
-		if h.t >= keepFrom {
-			p.remember(h.id, h.t)
-		}
-	}
 	cp := p.cp
 	if next == "" {
-		cp.Watermark, cp.Pass = ps.End, nil
-		cp.prune(ps.End.Add(-p.cfg.Overlap), p.cfg.MaxRecentIDs)
+		l.state.Watermark, l.state.Pass = ps.End, nil
 	} else {
-		cp.Pass.Cursor, cp.Pass.Previous = next, seen
+		ps.Cursor, ps.Previous = next, seen
 	}
-	raw, err := cp.encode()
+	floor := p.floor()
+	keepFrom := floor.UnixNano()
+	p.settle(handled, true, func(h idTime) bool { return h.t >= keepFrom })
+	if next == "" {
+		cp.Seen.prune(floor, p.cfg.MaxRecentIDs)
+	}
+	ops, err := cp.encode()
 	p.mu.Unlock()
 	if err == nil {
-		err = saveCheckpoint(ctx, p.client, raw)
+		err = saveCheckpoint(ctx, p.client, ops)
 	}
 	if err != nil {
 		p.logger.Error("could not save the checkpoint; events may be delivered again after a restart", zap.Error(err))

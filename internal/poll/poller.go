@@ -68,8 +68,13 @@ type Poller struct {
 
 	closeClient sync.Once
 
-	mu sync.Mutex // guards cp: webhooks read and add ids while a pass runs
-	cp *checkpoint
+	mu     sync.Mutex // guards cp and claims: webhooks claim ids while a pass runs
+	cp     *checkpoint
+	lanes  []lane            // the main pass, then the re-reads (see setLanes)
+	claims map[string]*claim // ids being delivered (see claimRecords)
+	// onClaimWait, when set (by tests), is called each time a delivery waits
+	// for another copy's claim.
+	onClaimWait func()
 }
 
 // New prepares a poller; nothing runs until Start.
@@ -90,7 +95,7 @@ func New(cfg *Config, set Settings, next consumer.Logs) (*Poller, error) {
 	logger := set.Receiver.Logger.With(zap.String("receiver", set.Receiver.ID.String()),
 		zap.String("stream", set.Stream), zap.String("endpoint", set.Endpoint))
 	return &Poller{
-		cfg: cfg, set: set, next: next, logger: logger, tb: tb, obsrecv: obsrecv,
+		cfg: cfg, set: set, next: next, logger: logger, tb: tb, obsrecv: obsrecv, claims: map[string]*claim{},
 		attrs:      attribute.NewSet(attribute.String("receiver", set.Receiver.ID.String()), attribute.String("stream", set.Stream)),
 		apiFails:   failureLog{logger: logger, now: set.Now, what: "polling the vendor API"},
 		drainFails: failureLog{logger: logger, now: set.Now, what: "delivering to the pipeline"},
@@ -116,6 +121,7 @@ func (p *Poller) startWith(ctx context.Context, host component.Host, client stor
 		return err
 	}
 	p.cp = cp
+	p.setLanes(p.set.Now())
 	p.logStart()
 	runCtx, cancel := context.WithCancel(context.Background())
 	deliverCtx, abandon := context.WithCancel(context.Background())
@@ -134,7 +140,8 @@ func (p *Poller) logStart() {
 		store = p.cfg.StorageID.String()
 	}
 	p.logger.Info("polling", zap.String("from", from), zap.Duration("poll_interval", p.cfg.PollInterval),
-		zap.Duration("lag", p.cfg.Lag), zap.Duration("overlap", p.cfg.Overlap), zap.String("checkpoints", store))
+		zap.Duration("lag", p.cfg.Lag), zap.Duration("overlap", p.cfg.Overlap),
+		zap.Durations("rereads_at_age", Schedule(p.cfg.LateArrivals.Horizon, p.cfg.Lag)), zap.String("checkpoints", store))
 }
 
 // storageClient opens the configured storage extension. Without one the
@@ -200,7 +207,7 @@ func (p *Poller) run(ctx, deliverCtx context.Context) {
 			return
 		case <-timer.C:
 		}
-		caughtUp, err := p.pass(ctx, deliverCtx)
+		caughtUp, err := p.passes(ctx, deliverCtx)
 		if ctx.Err() != nil {
 			return
 		}
@@ -216,16 +223,34 @@ func (p *Poller) run(ctx, deliverCtx context.Context) {
 	}
 }
 
+// passes runs one pass of each lane in turn, the main pass first; a failure
+// ends the round (the vendor is likely failing for every lane).
+func (p *Poller) passes(ctx, deliverCtx context.Context) (caughtUp bool, err error) {
+	caughtUp = true
+	for _, l := range p.lanes {
+		done, err := p.pass(ctx, deliverCtx, l)
+		if err != nil || ctx.Err() != nil {
+			return false, err
+		}
+		caughtUp = caughtUp && done
+	}
+	return caughtUp, nil
+}
+
 // Seen reports whether an event id was already delivered (by a pass, or through
 // Remember).
 func (p *Poller) Seen(id string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.delivered(id)
+}
+
+// delivered reports whether id was delivered; the caller holds p.mu.
+func (p *Poller) delivered(id string) bool {
 	if p.cp == nil {
 		return false
 	}
-	_, ok := p.cp.Recent[id]
-	return ok
+	return p.cp.Seen.contains(hashID(id))
 }
 
 // Remember records an event delivered another way (a vendor webhook), so that

@@ -40,6 +40,7 @@ type fakeAPI struct {
 	faults   []error // returned, in order, before serving
 	failing  error   // when set, returned by every call
 	calls    atomic.Int64
+	served   atomic.Int64  // records returned
 	gate     chan struct{} // when set, each Fetch waits for a token
 	// precision, when set, truncates the requested range like a vendor whose
 	// range parameters have that resolution.
@@ -55,6 +56,14 @@ func (f *fakeAPI) add(id string, t time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.events = append(f.events, fakeEvent{id, t})
+	sort.SliceStable(f.events, func(i, j int) bool { return f.events[i].t.Before(f.events[j].t) })
+}
+
+// addAll adds events in one sort.
+func (f *fakeAPI) addAll(evs []fakeEvent) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.events = append(f.events, evs...)
 	sort.SliceStable(f.events, func(i, j int) bool { return f.events[i].t.Before(f.events[j].t) })
 }
 
@@ -90,12 +99,9 @@ func (f *fakeAPI) Fetch(ctx context.Context, w Window, cursor string) (Page, err
 	if cursor != "" {
 		offset, _ = strconv.Atoi(cursor)
 	}
-	var in []fakeEvent
-	for _, e := range f.events {
-		if !e.t.Before(w.Start) && e.t.Before(w.End) {
-			in = append(in, e)
-		}
-	}
+	from := sort.Search(len(f.events), func(i int) bool { return !f.events[i].t.Before(w.Start) })
+	to := sort.Search(len(f.events), func(i int) bool { return !f.events[i].t.Before(w.End) })
+	in := f.events[from:max(from, to)]
 	ld := plog.NewLogs()
 	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
 	end := min(offset+f.pageSize, len(in))
@@ -104,6 +110,7 @@ func (f *fakeAPI) Fetch(ctx context.Context, w Window, cursor string) (Page, err
 		lr.SetTimestamp(pcommon.NewTimestampFromTime(e.t))
 		lr.Attributes().PutStr(schema.AttrEventID, e.id)
 	}
+	f.served.Add(int64(end - min(offset, end)))
 	next := ""
 	if end < len(in) {
 		next = strconv.Itoa(end)
@@ -168,7 +175,7 @@ func (c *clock) advance(d time.Duration) {
 }
 
 func testConfig() Config {
-	cfg := NewDefaultConfig(20*time.Millisecond, 10*time.Minute)
+	cfg := NewDefaultConfig(20*time.Millisecond, 10*time.Minute, 0)
 	cfg.Overlap = 2 * time.Minute
 	cfg.InitialLookback = 6 * time.Hour
 	cfg.MaxWindow = time.Hour
@@ -187,7 +194,7 @@ type harness struct {
 	logs  *observer.ObservedLogs
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 	return &harness{
@@ -430,28 +437,20 @@ func TestValidate(t *testing.T) {
 		"window":    {func(c *Config) { c.MaxWindow = time.Second }, "max_window"},
 		"recent":    {func(c *Config) { c.MaxRecentIDs = 10 }, "max_recent_ids"},
 		"multipler": {func(c *Config) { c.BackOff.Multiplier = -1 }, "retry_on_failure"},
+		"horizon":   {func(c *Config) { c.LateArrivals.Horizon = -time.Second }, "late_arrivals.horizon: must not be negative"},
+		"horizon beyond retention": {func(c *Config) { c.LateArrivals.Horizon = 200 * 24 * time.Hour },
+			"late_arrivals.horizon: the vendor keeps"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			cfg := NewDefaultConfig(time.Minute, time.Minute)
+			cfg := NewDefaultConfig(time.Minute, time.Minute, 0)
 			tc.mutate(&cfg)
 			err := cfg.Validate(180 * 24 * time.Hour)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.msg)
 		})
 	}
-	cfg := NewDefaultConfig(time.Minute, time.Minute)
+	cfg := NewDefaultConfig(time.Minute, time.Minute, 0)
 	assert.NoError(t, cfg.Validate(180*24*time.Hour))
-}
-
-func TestPruneBoundsRecent(t *testing.T) {
-	cp := &checkpoint{Recent: map[string]int64{}}
-	for i := range 50 {
-		cp.Recent[strconv.Itoa(i)] = int64(i)
-	}
-	cp.prune(time.Unix(0, 10), 20)
-	assert.Len(t, cp.Recent, 20)
-	assert.Contains(t, cp.Recent, "49")
-	assert.NotContains(t, cp.Recent, "29")
 }
 
 // With a coarse vendor precision, events in a window's boundary second must not

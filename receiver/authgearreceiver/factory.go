@@ -30,8 +30,9 @@ func createDefaultConfig() component.Config {
 	return &Config{
 		Client:        client,
 		TokenLifetime: 5 * time.Minute,
-		// Authgear writes audit rows as events happen; the lag covers replica delay.
-		Poll: poll.NewDefaultConfig(time.Minute, time.Minute),
+		// Authgear writes audit rows synchronously as events happen: the lag
+		// covers replica delay, and a short horizon a transaction committed late.
+		Poll: poll.NewDefaultConfig(time.Minute, 30*time.Second, 10*time.Minute),
 	}
 }
 

@@ -116,6 +116,8 @@ func TestPollsBothApplicationsOnce(t *testing.T) {
 
 func TestLateActivityInsideTheOverlap(t *testing.T) {
 	e := newEnv(t, 300)
+	e.cfg.Poll.Overlap = 2 * time.Minute // with re-reads off, the overlap alone catches it
+	e.cfg.Poll.LateArrivals.Horizon = 0
 	e.start(t, componenttest.NewNopHost())
 	e.waitAll(t)
 	// Google shows an activity late: behind the window already read, inside the overlap.
@@ -124,6 +126,22 @@ func TestLateActivityInsideTheOverlap(t *testing.T) {
 		ApplicationName: "login", CustomerId: "C0sim"}, 0, a.Name)
 	require.Eventually(t, func() bool { return e.delivered()[id] == 1 }, 10*time.Second, 10*time.Millisecond)
 	time.Sleep(150 * time.Millisecond)
+	assert.Equal(t, 1, e.delivered()[id])
+}
+
+// Google shows an activity after the main pass read its time: a re-read
+// (horizon compressed to 8s: re-reads at 4s and 8s) delivers it, once.
+func TestLateActivityIsRecoveredByAReread(t *testing.T) {
+	e := newEnv(t, 100)
+	e.cfg.Poll.Lag = time.Second
+	e.cfg.Poll.LateArrivals.Horizon = 8 * time.Second
+	e.start(t, componenttest.NewNopHost())
+	e.waitAll(t)
+	a := e.api.Insert("login", time.Now().Add(-2*time.Second))
+	id := googleworkspace.EventID(&reports.ActivityId{Time: a.Time, UniqueQualifier: a.UniqueQualifier,
+		ApplicationName: "login", CustomerId: "C0sim"}, 0, a.Name)
+	require.Eventually(t, func() bool { return e.delivered()[id] == 1 }, 15*time.Second, 10*time.Millisecond)
+	time.Sleep(9 * time.Second) // the 8s re-read passes over it again
 	assert.Equal(t, 1, e.delivered()[id])
 }
 
@@ -182,8 +200,9 @@ func TestLoadAndValidate(t *testing.T) {
 	assert.Equal(t, []string{"user_accounts", "login", "admin", "token", "saml"}, def.Applications)
 	assert.Equal(t, "my_customer", def.CustomerID)
 	assert.Equal(t, int64(1000), def.PageSize)
-	assert.Equal(t, 5*time.Minute, def.Poll.PollInterval)
-	assert.Equal(t, 10*time.Minute, def.Poll.Lag)
+	assert.Equal(t, time.Minute, def.Poll.PollInterval)
+	assert.Equal(t, 3*time.Minute, def.Poll.Lag)
+	assert.Equal(t, 6*time.Hour, def.Poll.LateArrivals.Horizon)
 
 	full := load("full")
 	require.NoError(t, confmap.Validate(full))
@@ -191,6 +210,7 @@ func TestLoadAndValidate(t *testing.T) {
 	assert.Equal(t, "C03az79cb", full.CustomerID)
 	assert.Equal(t, int64(500), full.PageSize)
 	assert.Equal(t, "http://proxy.internal:8080/", full.Client.Endpoint)
+	assert.Equal(t, 12*time.Hour, full.Poll.LateArrivals.Horizon)
 
 	for name, msg := range map[string]string{
 		"nosubject": "subject:", "toolong": "initial_lookback: the vendor keeps", "badpage": "page_size", "badapp": "applications:",

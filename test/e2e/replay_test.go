@@ -3,8 +3,6 @@
 package e2e
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -72,16 +70,8 @@ func TestReplayEqualsLive(t *testing.T) {
 	replay := filepath.Join(dir, "replay")
 	want := 0
 	for _, vendor := range []string{"vgs", "asgardeo"} {
-		require.NoError(t, os.MkdirAll(filepath.Join(replay, vendor), 0o700))
-		var lines bytes.Buffer
-		for _, in := range sourcetest.Inputs(t, vendor) {
-			raw, err := os.ReadFile(in)
-			require.NoError(t, err)
-			require.NoError(t, json.Compact(&lines, raw))
-			lines.WriteByte('\n')
-			want++
-		}
-		require.NoError(t, os.WriteFile(filepath.Join(replay, vendor, "export.jsonl"), lines.Bytes(), 0o600))
+		writeReplay(t, filepath.Join(replay, vendor), vendor)
+		want += len(sourcetest.Inputs(t, vendor))
 	}
 	capt := newCapture(t)
 	vgsPort, asgPort := freePort(t), freePort(t)

@@ -23,16 +23,21 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                          metric.Meter
-	mu                             sync.Mutex
-	registrations                  []metric.Registration
-	AuthtrailPollAPIErrors         metric.Int64Counter
-	AuthtrailPollDuplicatesDropped metric.Int64Counter
-	AuthtrailPollEventsEmitted     metric.Int64Counter
-	AuthtrailPollLag               metric.Float64Gauge
-	AuthtrailPollPagesFetched      metric.Int64Counter
-	AuthtrailPollRecentIdsEvicted  metric.Int64Counter
-	AuthtrailPollRecordsDropped    metric.Int64Counter
+	meter                            metric.Meter
+	mu                               sync.Mutex
+	registrations                    []metric.Registration
+	AuthtrailPollAPIErrors           metric.Int64Counter
+	AuthtrailPollDuplicatesDropped   metric.Int64Counter
+	AuthtrailPollEventsEmitted       metric.Int64Counter
+	AuthtrailPollLag                 metric.Float64Gauge
+	AuthtrailPollLateEventAge        metric.Float64Histogram
+	AuthtrailPollLateEventsRecovered metric.Int64Counter
+	AuthtrailPollPagesFetched        metric.Int64Counter
+	AuthtrailPollRecentIdsEvicted    metric.Int64Counter
+	AuthtrailPollRecordsDropped      metric.Int64Counter
+	AuthtrailPollRereadEventsRead    metric.Int64Counter
+	AuthtrailPollRereadPages         metric.Int64Counter
+	AuthtrailPollRereadPasses        metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -88,6 +93,19 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("s"),
 	)
 	errs = errors.Join(errs, err)
+	builder.AuthtrailPollLateEventAge, err = builder.meter.Float64Histogram(
+		"otelcol_authtrail_poll_late_event_age",
+		metric.WithDescription("Age (now minus event time) at which a re-read delivered a late event, by stream and re-read age; the event appeared in the API between the previous read and this age. [Alpha]"),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries([]float64{60, 300, 900, 1800, 3600, 7200, 14400, 21600, 43200, 86400}...),
+	)
+	errs = errors.Join(errs, err)
+	builder.AuthtrailPollLateEventsRecovered, err = builder.meter.Int64Counter(
+		"otelcol_authtrail_poll_late_events_recovered",
+		metric.WithDescription("Events a re-read delivered that the earlier reads of their window had not (the vendor published them late), by stream and re-read age. [Alpha]"),
+		metric.WithUnit("{records}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.AuthtrailPollPagesFetched, err = builder.meter.Int64Counter(
 		"otelcol_authtrail_poll_pages_fetched",
 		metric.WithDescription("Pages fetched from the vendor API. [Alpha]"),
@@ -104,6 +122,24 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_authtrail_poll_records_dropped",
 		metric.WithDescription("Records dropped because the pipeline refused their page permanently (consumererror); the stream goes on past them. [Alpha]"),
 		metric.WithUnit("{records}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.AuthtrailPollRereadEventsRead, err = builder.meter.Int64Counter(
+		"otelcol_authtrail_poll_reread_events_read",
+		metric.WithDescription("Events read by re-reads, delivered or already delivered, by stream and re-read age. [Alpha]"),
+		metric.WithUnit("{records}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.AuthtrailPollRereadPages, err = builder.meter.Int64Counter(
+		"otelcol_authtrail_poll_reread_pages",
+		metric.WithDescription("Pages fetched by re-reads (API requests), by stream and re-read age. [Alpha]"),
+		metric.WithUnit("{pages}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.AuthtrailPollRereadPasses, err = builder.meter.Int64Counter(
+		"otelcol_authtrail_poll_reread_passes",
+		metric.WithDescription("Re-read passes completed, by stream and re-read age. [Alpha]"),
+		metric.WithUnit("{passes}"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs

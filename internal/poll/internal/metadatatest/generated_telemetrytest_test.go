@@ -23,9 +23,14 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.AuthtrailPollDuplicatesDropped.Add(context.Background(), 1)
 	tb.AuthtrailPollEventsEmitted.Add(context.Background(), 1)
 	tb.AuthtrailPollLag.Record(context.Background(), 1)
+	tb.AuthtrailPollLateEventAge.Record(context.Background(), 1)
+	tb.AuthtrailPollLateEventsRecovered.Add(context.Background(), 1)
 	tb.AuthtrailPollPagesFetched.Add(context.Background(), 1)
 	tb.AuthtrailPollRecentIdsEvicted.Add(context.Background(), 1)
 	tb.AuthtrailPollRecordsDropped.Add(context.Background(), 1)
+	tb.AuthtrailPollRereadEventsRead.Add(context.Background(), 1)
+	tb.AuthtrailPollRereadPages.Add(context.Background(), 1)
+	tb.AuthtrailPollRereadPasses.Add(context.Background(), 1)
 	AssertEqualAuthtrailPollAPIErrors(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
@@ -38,6 +43,12 @@ func TestSetupTelemetry(t *testing.T) {
 	AssertEqualAuthtrailPollLag(t, testTel,
 		[]metricdata.DataPoint[float64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
+	AssertEqualAuthtrailPollLateEventAge(t, testTel,
+		[]metricdata.HistogramDataPoint[float64]{{}}, metricdatatest.IgnoreValue(),
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualAuthtrailPollLateEventsRecovered(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualAuthtrailPollPagesFetched(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
@@ -45,6 +56,15 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualAuthtrailPollRecordsDropped(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualAuthtrailPollRereadEventsRead(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualAuthtrailPollRereadPages(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualAuthtrailPollRereadPasses(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 
