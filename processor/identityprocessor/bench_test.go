@@ -2,6 +2,7 @@ package identityprocessor
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -75,6 +76,25 @@ func BenchmarkPolicyPIIHash(b *testing.B) {
 	cfg := defaults()
 	cfg.PII, cfg.PIISalt = PIIHash, "pepper"
 	benchBatch(b, cfg, normalizedBatch(b))
+}
+
+// BenchmarkPolicyPIIHashDistinct is BenchmarkPolicyPIIHash with another
+// person in every record of the batch, so that no hash is reused.
+func BenchmarkPolicyPIIHashDistinct(b *testing.B) {
+	cfg := defaults()
+	cfg.PII, cfg.PIISalt = PIIHash, "pepper"
+	in := normalizedBatch(b)
+	for i := range in.ResourceLogs().Len() {
+		lr := in.ResourceLogs().At(i).ScopeLogs().At(0).LogRecords().At(0)
+		email, id := fmt.Sprintf("user%d@example.com", i), fmt.Sprintf("d4002616-f00c-49d5-b9b7-%012d", i)
+		lr.Attributes().PutStr("user.name", email)
+		lr.Attributes().PutStr("user.id", id)
+		related := lr.Attributes().PutEmptySlice("related.user")
+		related.AppendEmpty().SetStr(id)
+		related.AppendEmpty().SetStr(email)
+		lr.Body().SetStr("Login by " + email)
+	}
+	benchBatch(b, cfg, in)
 }
 
 // BenchmarkNormalizeFromBody: the same event replayed as a map body
