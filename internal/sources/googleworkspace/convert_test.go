@@ -171,62 +171,65 @@ var adminWant = map[string]struct {
 	action, severity string
 	class, activity  int64
 }{
-	"CREATE_USER":                                  {"user.create", "informational", 3001, 1},
-	"DELETE_USER":                                  {"user.delete", "medium", 3001, 6},
-	"UNDELETE_USER":                                {"user.enable", "low", 3001, 2},
-	"SUSPEND_USER":                                 {"user.disable", "medium", 3001, 5},
-	"UNSUSPEND_USER":                               {"user.enable", "low", 3001, 2},
-	"ARCHIVE_USER":                                 {"user.disable", "medium", 3001, 5},
-	"UNARCHIVE_USER":                               {"user.enable", "low", 3001, 2},
-	"RENAME_USER":                                  {"user.identifier_update", "medium", 3001, 99},
-	"USER_INVITE":                                  {"user.invite", "low", 3001, 99},
-	"RESEND_USER_INVITE":                           {"user.invite_resend", "informational", 3001, 99},
-	"CANCEL_USER_INVITE":                           {"user.invite_revoke", "informational", 3001, 99},
-	"ADD_NICKNAME":                                 {"user.identifier_add", "low", 3001, 99},
-	"REMOVE_NICKNAME":                              {"user.identifier_remove", "low", 3001, 99},
-	"CHANGE_FIRST_NAME":                            {"user.update", "informational", 3001, 99},
-	"CHANGE_LAST_NAME":                             {"user.update", "informational", 3001, 99},
-	"MOVE_USER_TO_ORG_UNIT":                        {"user.update", "informational", 3001, 99},
-	"UNBLOCK_USER_SESSION":                         {"user.unlock", "low", 3001, 12},
-	"CHANGE_PASSWORD":                              {"password.change", "medium", 3001, 3},
-	"CHANGE_PASSWORD_ON_NEXT_LOGIN":                {"password.reset_request", "medium", 3001, 4},
-	"TURN_OFF_2_STEP_VERIFICATION":                 {"mfa.disable", "high", 3001, 11},
-	"USER_ENROLLED_IN_TWO_STEP_VERIFICATION":       {"mfa.enable", "low", 3001, 10},
-	"UNENROLL_USER_FROM_STRONG_AUTH":               {"mfa.disable", "high", 3001, 11},
-	"SECURITY_KEY_REGISTERED_FOR_USER":             {"mfa.enable", "low", 3001, 10},
-	"REVOKE_SECURITY_KEY":                          {"mfa.disable", "high", 3001, 11},
-	"UNENROLL_USER_FROM_TITANIUM":                  {"advanced_protection.unenroll", "high", 3001, 11},
-	"GENERATE_2SV_SCRATCH_CODES":                   {"user.recovery_update", "medium", 3001, 99},
-	"DELETE_2SV_SCRATCH_CODES":                     {"user.recovery_update", "medium", 3001, 99},
-	"ADD_RECOVERY_EMAIL":                           {"user.recovery_update", "medium", 3001, 99},
-	"CHANGE_RECOVERY_EMAIL":                        {"user.recovery_update", "medium", 3001, 99},
-	"REMOVE_RECOVERY_EMAIL":                        {"user.recovery_update", "medium", 3001, 99},
-	"ADD_RECOVERY_PHONE":                           {"user.recovery_update", "medium", 3001, 99},
-	"CHANGE_RECOVERY_PHONE":                        {"user.recovery_update", "medium", 3001, 99},
-	"REMOVE_RECOVERY_PHONE":                        {"user.recovery_update", "medium", 3001, 99},
-	"RESET_SIGNIN_COOKIES":                         {"session.terminate", "low", 3002, 2},
-	"VIEW_TEMP_PASSWORD":                           {"secret.view", "medium", 3004, 2},
-	"REVOKE_3LO_TOKEN":                             {"oauth_app.revoke", "informational", 3005, 2},
-	"REVOKE_3LO_DEVICE_TOKENS":                     {"oauth_app.revoke", "informational", 3005, 2},
-	"GRANT_ADMIN_PRIVILEGE":                        {"user.role_change", "high", 3005, 1},
-	"REVOKE_ADMIN_PRIVILEGE":                       {"user.role_change", "medium", 3005, 2},
-	"ASSIGN_ROLE":                                  {"user.role_change", "high", 3005, 1},
-	"UNASSIGN_ROLE":                                {"user.role_change", "medium", 3005, 2},
-	"CREATE_ROLE":                                  {"config.create", "low", 3004, 1},
-	"DELETE_ROLE":                                  {"config.delete", "medium", 3004, 4},
-	"RENAME_ROLE":                                  {"config.update", "low", 3004, 3},
-	"UPDATE_ROLE":                                  {"config.update", "low", 3004, 3},
-	"ADD_PRIVILEGE":                                {"config.update", "medium", 3004, 3},
-	"REMOVE_PRIVILEGE":                             {"config.update", "low", 3004, 3},
-	"CREATE_GROUP":                                 {"group.create", "informational", 3006, 6},
-	"DELETE_GROUP":                                 {"group.delete", "low", 3006, 5},
-	"ADD_GROUP_MEMBER":                             {"group.membership_change", "low", 3006, 3},
-	"REMOVE_GROUP_MEMBER":                          {"group.membership_change", "low", 3006, 4},
-	"UPDATE_GROUP_MEMBER":                          {"group.membership_change", "low", 3006, 99},
-	"CHANGE_GROUP_NAME":                            {"group.rename", "informational", 3006, 99},
-	"ENFORCE_STRONG_AUTHENTICATION":                {"org.mfa_requirement_change", "high", 3004, 3},
-	"ALLOW_STRONG_AUTHENTICATION":                  {"org.mfa_requirement_change", "medium", 3004, 3},
-	"CHANGE_ALLOWED_TWO_STEP_VERIFICATION_METHODS": {"org.mfa_requirement_change", "medium", 3004, 3},
+	"CREATE_USER":                                    {"user.create", "informational", 3001, 1},
+	"DELETE_USER":                                    {"user.delete", "medium", 3001, 6},
+	"UNDELETE_USER":                                  {"user.enable", "low", 3001, 2},
+	"SUSPEND_USER":                                   {"user.disable", "medium", 3001, 5},
+	"UNSUSPEND_USER":                                 {"user.enable", "low", 3001, 2},
+	"ARCHIVE_USER":                                   {"user.disable", "medium", 3001, 5},
+	"UNARCHIVE_USER":                                 {"user.enable", "low", 3001, 2},
+	"RENAME_USER":                                    {"user.identifier_update", "medium", 3001, 99},
+	"USER_INVITE":                                    {"user.invite", "low", 3001, 99},
+	"RESEND_USER_INVITE":                             {"user.invite_resend", "informational", 3001, 99},
+	"CANCEL_USER_INVITE":                             {"user.invite_revoke", "informational", 3001, 99},
+	"ADD_NICKNAME":                                   {"user.identifier_add", "low", 3001, 99},
+	"REMOVE_NICKNAME":                                {"user.identifier_remove", "low", 3001, 99},
+	"CHANGE_FIRST_NAME":                              {"user.update", "informational", 3001, 99},
+	"CHANGE_LAST_NAME":                               {"user.update", "informational", 3001, 99},
+	"MOVE_USER_TO_ORG_UNIT":                          {"user.update", "informational", 3001, 99},
+	"UNBLOCK_USER_SESSION":                           {"user.unlock", "low", 3001, 12},
+	"CHANGE_PASSWORD":                                {"password.change", "medium", 3001, 3},
+	"CHANGE_PASSWORD_ON_NEXT_LOGIN":                  {"password.reset_request", "medium", 3001, 4},
+	"TURN_OFF_2_STEP_VERIFICATION":                   {"mfa.disable", "high", 3001, 11},
+	"USER_ENROLLED_IN_TWO_STEP_VERIFICATION":         {"mfa.enable", "low", 3001, 10},
+	"UNENROLL_USER_FROM_STRONG_AUTH":                 {"mfa.disable", "high", 3001, 11},
+	"SECURITY_KEY_REGISTERED_FOR_USER":               {"mfa.enable", "low", 3001, 10},
+	"REVOKE_SECURITY_KEY":                            {"mfa.disable", "high", 3001, 11},
+	"UNENROLL_USER_FROM_TITANIUM":                    {"advanced_protection.unenroll", "high", 3001, 11},
+	"GENERATE_2SV_SCRATCH_CODES":                     {"user.recovery_update", "medium", 3001, 99},
+	"DELETE_2SV_SCRATCH_CODES":                       {"user.recovery_update", "medium", 3001, 99},
+	"ADD_RECOVERY_EMAIL":                             {"user.recovery_update", "medium", 3001, 99},
+	"CHANGE_RECOVERY_EMAIL":                          {"user.recovery_update", "medium", 3001, 99},
+	"REMOVE_RECOVERY_EMAIL":                          {"user.recovery_update", "medium", 3001, 99},
+	"ADD_RECOVERY_PHONE":                             {"user.recovery_update", "medium", 3001, 99},
+	"CHANGE_RECOVERY_PHONE":                          {"user.recovery_update", "medium", 3001, 99},
+	"REMOVE_RECOVERY_PHONE":                          {"user.recovery_update", "medium", 3001, 99},
+	"RESET_SIGNIN_COOKIES":                           {"session.terminate", "low", 3002, 2},
+	"VIEW_TEMP_PASSWORD":                             {"secret.view", "medium", 3004, 2},
+	"REVOKE_3LO_TOKEN":                               {"oauth_app.revoke", "informational", 3005, 2},
+	"REVOKE_3LO_DEVICE_TOKENS":                       {"oauth_app.revoke", "informational", 3005, 2},
+	"REVOKE_ASP":                                     {"token.revoke", "informational", 3002, 99},
+	"GRANT_DELEGATED_ADMIN_PRIVILEGES":               {"user.role_change", "high", 3005, 1},
+	"USER_PUT_IN_TWO_STEP_VERIFICATION_GRACE_PERIOD": {"org.mfa_requirement_change", "medium", 3004, 3},
+	"GRANT_ADMIN_PRIVILEGE":                          {"user.role_change", "high", 3005, 1},
+	"REVOKE_ADMIN_PRIVILEGE":                         {"user.role_change", "medium", 3005, 2},
+	"ASSIGN_ROLE":                                    {"user.role_change", "high", 3005, 1},
+	"UNASSIGN_ROLE":                                  {"user.role_change", "medium", 3005, 2},
+	"CREATE_ROLE":                                    {"config.create", "low", 3004, 1},
+	"DELETE_ROLE":                                    {"config.delete", "medium", 3004, 4},
+	"RENAME_ROLE":                                    {"config.update", "low", 3004, 3},
+	"UPDATE_ROLE":                                    {"config.update", "low", 3004, 3},
+	"ADD_PRIVILEGE":                                  {"config.update", "medium", 3004, 3},
+	"REMOVE_PRIVILEGE":                               {"config.update", "low", 3004, 3},
+	"CREATE_GROUP":                                   {"group.create", "informational", 3006, 6},
+	"DELETE_GROUP":                                   {"group.delete", "low", 3006, 5},
+	"ADD_GROUP_MEMBER":                               {"group.membership_change", "low", 3006, 3},
+	"REMOVE_GROUP_MEMBER":                            {"group.membership_change", "low", 3006, 4},
+	"UPDATE_GROUP_MEMBER":                            {"group.membership_change", "low", 3006, 99},
+	"CHANGE_GROUP_NAME":                              {"group.rename", "informational", 3006, 99},
+	"ENFORCE_STRONG_AUTHENTICATION":                  {"org.mfa_requirement_change", "high", 3004, 3},
+	"ALLOW_STRONG_AUTHENTICATION":                    {"org.mfa_requirement_change", "medium", 3004, 3},
+	"CHANGE_ALLOWED_TWO_STEP_VERIFICATION_METHODS":   {"org.mfa_requirement_change", "medium", 3004, 3},
 	"CHANGE_TWO_STEP_VERIFICATION_ENROLLMENT_PERIOD_DURATION": {"org.mfa_requirement_change", "medium", 3004, 3},
 	"CHANGE_TWO_STEP_VERIFICATION_GRACE_PERIOD_DURATION":      {"org.mfa_requirement_change", "medium", 3004, 3},
 	"CHANGE_TWO_STEP_VERIFICATION_START_DATE":                 {"org.mfa_requirement_change", "medium", 3004, 3},
@@ -277,6 +280,24 @@ func TestAdminEvents(t *testing.T) {
 	assert.Equal(t, []any{"Super Admin"}, assign["user.changes.roles"], "_SEED_ADMIN_ROLE is the super admin role")
 	assert.Equal(t, "_SEED_ADMIN_ROLE", assign["google_workspace.admin.role_name"])
 	assert.Equal(t, []any{"_GROUPS_READER_ROLE"}, recs["UNASSIGN_ROLE"].Attributes().AsRaw()["user.target.roles"])
+
+	// The legacy grant names the privileges in NEW_VALUE.
+	delegated := recs["GRANT_DELEGATED_ADMIN_PRIVILEGES"].Attributes().AsRaw()
+	assert.Equal(t, "bob@example.com", delegated["user.target.email"])
+	assert.Equal(t, []any{"User Management Admin"}, delegated["user.changes.roles"])
+
+	// An administrator revoking a user's app-specific password: the user is the
+	// target, ASP_ID the credential.
+	asp := recs["REVOKE_ASP"].Attributes().AsRaw()
+	assert.Equal(t, "bob@example.com", asp["user.target.email"])
+	assert.Equal(t, "app_specific_password", asp["authtrail.target.type"])
+	assert.Equal(t, "7", asp["authtrail.target.id"])
+
+	// A user exempted from 2-step verification enforcement until NEW_VALUE.
+	grace := recs["USER_PUT_IN_TWO_STEP_VERIFICATION_GRACE_PERIOD"].Attributes().AsRaw()
+	assert.Equal(t, "bob@example.com", grace["user.target.email"])
+	assert.Equal(t, "2sv_grace_period_until", grace["authtrail.change.field"])
+	assert.Equal(t, "2026-10-09T15:00:00Z", grace["authtrail.change.to"])
 
 	// An administrator changing another user's password: actor admin, target user.
 	pw := recs["CHANGE_PASSWORD"]

@@ -116,6 +116,8 @@ func mapAdmin(e *schema.Event, actor schema.Identity, params parameters) {
 		e.TargetName = orgUnit(params)
 	case schema.ActionOAuthAppAuthorize, schema.ActionOAuthAppRevoke:
 		mapAdminOAuth(e, params)
+	case schema.ActionTokenRevoke: // REVOKE_ASP
+		e.TargetID = paramString(params["ASP_ID"])
 	case schema.ActionConfigCreate, schema.ActionConfigUpdate, schema.ActionConfigDelete:
 		mapRoleDefinition(e, params)
 	}
@@ -136,10 +138,14 @@ func mapRoleDefinition(e *schema.Event, params parameters) {
 }
 
 // mapRole puts the role granted in user.changes.roles and the role taken away
-// in user.target.roles.
+// in user.target.roles: ROLE_NAME, else NEW_VALUE (the privileges a
+// GRANT_DELEGATED_ADMIN_PRIVILEGES assigns), else the event's own role.
 func mapRole(e *schema.Event, params parameters) {
 	ev := privilegeEvents[e.Code]
 	role := paramString(params["ROLE_NAME"])
+	if role == "" {
+		role = e.ChangeTo
+	}
 	switch role {
 	case "":
 		role = ev.role

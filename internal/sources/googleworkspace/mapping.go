@@ -103,12 +103,26 @@ var admin = map[string]schema.Mapping{
 	},
 	"REVOKE_3LO_TOKEN":         oauthRevoke,
 	"REVOKE_3LO_DEVICE_TOKENS": oauthRevoke,
+	// An app-specific password (ASP_ID) is a credential an application signs
+	// in with instead of the user's password; revoking it ends that access.
+	"REVOKE_ASP": {
+		Action: schema.ActionTokenRevoke, TargetType: "app_specific_password",
+		OCSF: other(schema.OCSFAuthentication, "Token Revoke"),
+	},
+	// The user is exempt from 2-step verification enforcement until NEW_VALUE:
+	// the requirement changes for that user, the user's own factors do not.
+	"USER_PUT_IN_TWO_STEP_VERIFICATION_GRACE_PERIOD": {
+		Action: schema.ActionOrgMFARequirementChange, ChangeField: "2sv_grace_period_until",
+		OCSF: schema.OCSF{Class: schema.OCSFEntityManagement, Activity: 3},
+	},
 	// admin-user-settings and admin-delegated-admin-settings: privileges.
-	// GRANT_ADMIN_PRIVILEGE makes the user a super administrator.
-	"GRANT_ADMIN_PRIVILEGE":  roleGrant,
-	"REVOKE_ADMIN_PRIVILEGE": roleRevoke,
-	"ASSIGN_ROLE":            roleGrant,
-	"UNASSIGN_ROLE":          roleRevoke,
+	// GRANT_ADMIN_PRIVILEGE makes the user a super administrator; the legacy
+	// GRANT_DELEGATED_ADMIN_PRIVILEGES names the privileges in NEW_VALUE.
+	"GRANT_ADMIN_PRIVILEGE":            roleGrant,
+	"REVOKE_ADMIN_PRIVILEGE":           roleRevoke,
+	"GRANT_DELEGATED_ADMIN_PRIVILEGES": roleGrant,
+	"ASSIGN_ROLE":                      roleGrant,
+	"UNASSIGN_ROLE":                    roleRevoke,
 	// admin-delegated-admin-settings: the definition of an admin role (what
 	// every holder may do) is configuration; adding a privilege widens it.
 	"CREATE_ROLE":      roleDefinition(schema.ActionConfigCreate, "", 1),
@@ -267,10 +281,12 @@ func privileges(activity int64) schema.OCSF {
 
 // superAdmin is the role GRANT_ADMIN_PRIVILEGE and REVOKE_ADMIN_PRIVILEGE
 // concern (the events carry no ROLE_NAME), and the role ASSIGN_ROLE names
-// _SEED_ADMIN_ROLE (page admin-delegated-admin-settings).
+// _SEED_ADMIN_ROLE (page admin-delegated-admin-settings). delegatedAdmin is the
+// role of a GRANT_DELEGATED_ADMIN_PRIVILEGES without NEW_VALUE.
 const (
-	superAdmin    = "Super Admin"
-	seedAdminRole = "_SEED_ADMIN_ROLE"
+	superAdmin     = "Super Admin"
+	seedAdminRole  = "_SEED_ADMIN_ROLE"
+	delegatedAdmin = "Delegated admin"
 )
 
 // privilegeEvents are the role events: the role they concern when it is not in
@@ -279,10 +295,11 @@ var privilegeEvents = map[string]struct {
 	role   string
 	revoke bool
 }{
-	"GRANT_ADMIN_PRIVILEGE":  {superAdmin, false},
-	"REVOKE_ADMIN_PRIVILEGE": {superAdmin, true},
-	"ASSIGN_ROLE":            {"", false},
-	"UNASSIGN_ROLE":          {"", true},
+	"GRANT_ADMIN_PRIVILEGE":            {superAdmin, false},
+	"REVOKE_ADMIN_PRIVILEGE":           {superAdmin, true},
+	"GRANT_DELEGATED_ADMIN_PRIVILEGES": {delegatedAdmin, false},
+	"ASSIGN_ROLE":                      {"", false},
+	"UNASSIGN_ROLE":                    {"", true},
 }
 
 // Mappings returns every application's table (for documentation and coverage
