@@ -90,7 +90,10 @@ func (p *identityProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog
 	var counts recordCounts
 	var malformed malformedCounts
 	decoded := batchBuilders{scope: p.scope}
-	var pii scrubState
+	var pii *scrubState // only where PII is scrubbed
+	if p.pii.mode != PIIKeep {
+		pii = new(scrubState)
+	}
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		res := rls.At(i).Resource()
@@ -102,12 +105,12 @@ func (p *identityProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog
 				malformed.add(f.malformed)
 				if f.has(fieldAction) {
 					counts.add(f.str(fieldProvider), f.str(fieldAction), resultAlreadyNormalized)
-					p.applyPolicy(lr, res, &f, &pii)
+					p.applyPolicy(lr, res, &f, pii)
 					return false
 				}
 				if vendor, ok := p.normalize(lr, res, &decoded); !ok {
 					counts.add(vendor, "", resultPassedThrough)
-					p.pii.scrub(lr, &pii) // what could not be decoded hides its personal data too
+					p.pii.scrub(lr, pii) // what could not be decoded hides its personal data too
 					return false
 				}
 				return true
@@ -130,7 +133,7 @@ func (p *identityProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog
 			for k := 0; k < lrs.Len(); k++ {
 				f := readFields(lrs.At(k).Attributes())
 				counts.add(f.str(fieldProvider), f.str(fieldAction), resultNormalized)
-				p.applyPolicy(lrs.At(k), res, &f, &pii)
+				p.applyPolicy(lrs.At(k), res, &f, pii)
 			}
 		}
 		built.MoveAndAppendTo(ld.ResourceLogs())
