@@ -115,13 +115,30 @@ func TestOneRecordPerEventWithStableIDs(t *testing.T) {
 	assert.Len(t, id0, 32)
 }
 
+func TestRiskySensitiveActions(t *testing.T) {
+	got := sourcetest.Golden(t, testdataDir, DecodeJSON)
+	recs := sourcetest.Records(got["login_risky_sensitive_action"])
+	require.Len(t, recs, 2)
+	allowed, blocked := recs[0].Attributes().AsRaw(), recs[1].Attributes().AsRaw()
+	assert.Equal(t, "protection.allow", allowed["event.action"])
+	assert.Equal(t, "success", allowed["event.outcome"])
+	assert.Equal(t, "account_recovery_update", allowed["google_workspace.login.sensitive_action_name"])
+	assert.Equal(t, "liz@example.com", allowed["user.email"])
+	assert.Equal(t, "protection.block", blocked["event.action"])
+	assert.Equal(t, "failure", blocked["event.outcome"])
+	assert.Equal(t, "two_step_verification_disable", blocked["google_workspace.login.sensitive_action_name"])
+}
+
 func TestUnknownEventPassesThrough(t *testing.T) {
 	got := sourcetest.Golden(t, testdataDir, DecodeJSON)
-	lr := sourcetest.Records(got["unmapped_event"])[0]
-	assert.Equal(t, "identity.unmapped", lr.EventName())
-	assert.Equal(t, "risky_sensitive_action_allowed", sourcetest.Attr(lr, schema.AttrEventCode))
-	assert.Equal(t, "account_recovery_update", sourcetest.Attr(lr, "google_workspace.login.sensitive_action_name"))
-	assert.Equal(t, "liz@example.com", sourcetest.Attr(lr, "user.email"))
+	var apiCall plog.LogRecord
+	for _, lr := range sourcetest.Records(got["token"]) {
+		if sourcetest.Attr(lr, schema.AttrEventCode) == "activity" {
+			apiCall = lr
+		}
+	}
+	assert.Equal(t, "identity.unmapped", apiCall.EventName(), "token activity (one API call) passes through")
+	assert.Equal(t, "gmail", sourcetest.Attr(apiCall, "google_workspace.token.api_name"))
 }
 
 func TestDecodeErrors(t *testing.T) {

@@ -40,6 +40,13 @@ var login = map[string]schema.Mapping{
 	"suspicious_login":                 suspicious,
 	"suspicious_login_less_secure_app": suspicious,
 	"suspicious_programmatic_login":    suspicious,
+	// Google re-verified a sensitive action it judged risky (e.g. a recovery
+	// change) and let it through or refused it.
+	"risky_sensitive_action_allowed": {Action: schema.ActionProtectionAllow, OCSF: other(schema.OCSFAuthentication, "Sensitive Action Allowed")},
+	"risky_sensitive_action_blocked": {
+		Action: schema.ActionProtectionBlock, Outcome: schema.OutcomeFailure,
+		OCSF: other(schema.OCSFAuthentication, "Sensitive Action Blocked"),
+	},
 	// Google disabled the account; the affected user is the target.
 	"account_disabled_generic":                disabledByGoogle,
 	"account_disabled_spamming":               disabledByGoogle,
