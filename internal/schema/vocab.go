@@ -90,6 +90,9 @@ const (
 	ActionOAuthAppAuthorize       Action = "oauth_app.authorize"
 	ActionOAuthAppRevoke          Action = "oauth_app.revoke"
 	ActionOrgSecurityPolicyChange Action = "org.security_policy_change"
+	// A vendor warns that an account is the target of an attack (Google's
+	// government-backed attack warning): nothing changed, but a SOC acts on it.
+	ActionThreatWarning Action = "threat.warning"
 
 	// ActionUnmapped marks a vendor event type that no table maps yet.
 	ActionUnmapped Action = "unmapped"
@@ -122,6 +125,9 @@ var (
 	catIntrusion = []string{"intrusion_detection"}
 	typeDenied   = []string{"denied"}
 	typeAllowed  = []string{"allowed"}
+
+	catThreat     = []string{"threat"}
+	typeIndicator = []string{"indicator"}
 )
 
 // ActionSpec is what the schema fixes for every action: its ECS categorization,
@@ -210,6 +216,7 @@ var actions = map[Action]ActionSpec{
 	ActionOAuthAppAuthorize:       {catIAM, typeCreation, SeverityLow, "OAuth application authorized", false},
 	ActionOAuthAppRevoke:          {catIAM, typeDeletion, SeverityInformational, "OAuth application access revoked", false},
 	ActionOrgSecurityPolicyChange: {catConfig, typeChange, SeverityMedium, "Organization security policy changed", false},
+	ActionThreatWarning:           {catThreat, typeIndicator, SeverityHigh, "Attack warning", false},
 
 	ActionUnmapped: {nil, nil, SeverityInformational, "Vendor event", false},
 }

@@ -115,10 +115,10 @@ func TestOneRecordPerEventWithStableIDs(t *testing.T) {
 	assert.Len(t, id0, 32)
 }
 
-func TestRiskySensitiveActions(t *testing.T) {
+func TestAccountWarnings(t *testing.T) {
 	got := sourcetest.Golden(t, testdataDir, DecodeJSON)
-	recs := sourcetest.Records(got["login_risky_sensitive_action"])
-	require.Len(t, recs, 2)
+	recs := sourcetest.Records(got["login_account_warnings"])
+	require.Len(t, recs, 3)
 	allowed, blocked := recs[0].Attributes().AsRaw(), recs[1].Attributes().AsRaw()
 	assert.Equal(t, "protection.allow", allowed["event.action"])
 	assert.Equal(t, "success", allowed["event.outcome"])
@@ -127,6 +127,11 @@ func TestRiskySensitiveActions(t *testing.T) {
 	assert.Equal(t, "protection.block", blocked["event.action"])
 	assert.Equal(t, "failure", blocked["event.outcome"])
 	assert.Equal(t, "two_step_verification_disable", blocked["google_workspace.login.sensitive_action_name"])
+	warning := recs[2].Attributes().AsRaw()
+	assert.Equal(t, "threat.warning", warning["event.action"])
+	assert.Equal(t, "high", warning["authtrail.severity"])
+	assert.Equal(t, "liz@example.com", warning["user.target.email"])
+	assert.NotContains(t, warning, "ocsf.class_uid", "no OCSF class (docs/schema.md#d7-tokens-and-sms-in-ocsf)")
 }
 
 func TestUnknownEventPassesThrough(t *testing.T) {

@@ -47,6 +47,9 @@ var login = map[string]schema.Mapping{
 		Action: schema.ActionProtectionBlock, Outcome: schema.OutcomeFailure,
 		OCSF: other(schema.OCSFAuthentication, "Sensitive Action Blocked"),
 	},
+	// Google warns that the account is targeted by government-backed attackers;
+	// no OCSF 1.8 IAM class describes a warning (docs/schema.md#d7-tokens-and-sms-in-ocsf).
+	"gov_attack_warning": {Action: schema.ActionThreatWarning},
 	// Google disabled the account; the affected user is the target.
 	"account_disabled_generic":                disabledByGoogle,
 	"account_disabled_spamming":               disabledByGoogle,
