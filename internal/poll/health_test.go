@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/authtrail/authtrail/internal/contracttest"
 	"github.com/authtrail/authtrail/internal/poll/polltest"
 )
 
@@ -45,7 +46,7 @@ func (h *harness) counter(t *testing.T, name string) int64 {
 // The collector's receiver contract, keyed by event.id: whatever the pipeline
 // answers, every event is accepted or dropped exactly once.
 func TestConsumeContract(t *testing.T) {
-	polltest.CheckConsumeContract(t, func(t *testing.T, _ uint64, c *polltest.Consumer) []string {
+	polltest.CheckConsumeContract(t, func(t *testing.T, _ uint64, c *contracttest.Consumer) []string {
 		h := newHarness(t)
 		h.seed(300, 5*time.Hour)
 		p := h.startConsumer(t, testConfig(), "fp", c)
@@ -62,7 +63,7 @@ type refuseOnce struct {
 }
 
 func (r *refuseOnce) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	ids := polltest.EventIDs(ld)
+	ids := contracttest.EventIDs(ld)
 	for _, id := range ids {
 		if id == r.id && r.refused == nil {
 			r.refused = ids

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/authtrail/authtrail/internal/contracttest"
 	"github.com/authtrail/authtrail/internal/sources/sourcetest"
 	"github.com/authtrail/authtrail/internal/webhook/webhooktest"
 )
@@ -93,7 +94,11 @@ func TestTopicsAllowList(t *testing.T) {
 }
 
 func TestUnknownKeysRejected(t *testing.T) {
-	webhooktest.CheckUnknownKeys(t, NewFactory(), "unknown_keys.yaml", "top", "signature", "dedupe")
+	contracttest.CheckUnknownKeys(t, NewFactory().CreateDefaultConfig,
+		map[string]any{"signature": map[string]any{"secret": "my-webhook-secret"}, "dedupe": map[string]any{"window": "5m"}},
+		map[string]any{"bogus_key": 1},
+		map[string]any{"signature": map[string]any{"secret": "my-webhook-secret", "headr": "X-Sig"}},
+		map[string]any{"dedupe": map[string]any{"windw": "5m"}})
 }
 
 func TestLogsWhereItListens(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/authtrail/authtrail/internal/contracttest"
 	"github.com/authtrail/authtrail/internal/poll/polltest"
 )
 
@@ -28,7 +29,7 @@ func (e *env) startWith(t *testing.T, next consumer.Logs, host *polltest.Host) *
 // whatever the pipeline answers, every audit row is accepted or dropped
 // exactly once.
 func TestConsumeContract(t *testing.T) {
-	polltest.CheckConsumeContract(t, func(t *testing.T, seed uint64, c *polltest.Consumer) []string {
+	polltest.CheckConsumeContract(t, func(t *testing.T, seed uint64, c *contracttest.Consumer) []string {
 		e := newEnv(t, 0)
 		now := time.Now()
 		// Rows older than the lag for the whole test: the set to check does not move.
@@ -98,7 +99,7 @@ func TestOversizedPageIsAnInvalidResponse(t *testing.T) {
 }
 
 func TestUnknownKeysAreRejected(t *testing.T) {
-	polltest.CheckUnknownKeys(t, createDefaultConfig,
+	contracttest.CheckUnknownKeys(t, createDefaultConfig,
 		map[string]any{"endpoint": "https://myapp.authgear.cloud", "overlap": "5m", "webhook": map[string]any{"path": "/x"}},
 		map[string]any{"overlapp": "5m"},
 		map[string]any{"retry_on_failure": map[string]any{"enabeld": false}},

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/authtrail/authtrail/internal/contracttest"
 	"github.com/authtrail/authtrail/internal/poll/polltest"
 )
 
@@ -23,7 +24,7 @@ import (
 // whatever the pipeline answers, every activity of both applications is
 // accepted or dropped exactly once.
 func TestConsumeContract(t *testing.T) {
-	polltest.CheckConsumeContract(t, func(t *testing.T, _ uint64, c *polltest.Consumer) []string {
+	polltest.CheckConsumeContract(t, func(t *testing.T, _ uint64, c *contracttest.Consumer) []string {
 		e := newEnv(t, 400)
 		e.cfg.PageSize = 50
 		e.startConsumer(t, &polltest.Host{}, c)
@@ -122,7 +123,7 @@ func TestOversizedPageIsAnInvalidResponse(t *testing.T) {
 }
 
 func TestUnknownKeysAreRejected(t *testing.T) {
-	polltest.CheckUnknownKeys(t, createDefaultConfig,
+	contracttest.CheckUnknownKeys(t, createDefaultConfig,
 		map[string]any{"subject": "admin@example.com", "overlap": "5m", "retry_on_failure": map[string]any{"max_interval": "1m"}},
 		map[string]any{"overlapp": "5m"},
 		map[string]any{"bogus_key": 1},

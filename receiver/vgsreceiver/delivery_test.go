@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 
+	"github.com/authtrail/authtrail/internal/contracttest"
 	"github.com/authtrail/authtrail/internal/sources/sourcetest"
 	"github.com/authtrail/authtrail/internal/webhook/webhooktest"
 )
@@ -74,5 +75,10 @@ func TestPermanentPipelineErrorIs400(t *testing.T) {
 }
 
 func TestUnknownKeysRejected(t *testing.T) {
-	webhooktest.CheckUnknownKeys(t, NewFactory(), "unknown_keys.yaml", "top", "required_header", "dedupe")
+	contracttest.CheckUnknownKeys(t, NewFactory().CreateDefaultConfig,
+		map[string]any{"endpoint": "localhost:8461", "required_header": map[string]any{"name": "X-Authtrail-Token", "value": "tok"},
+			"dedupe": map[string]any{"window": "5m"}},
+		map[string]any{"overlapp": "5m"},
+		map[string]any{"required_header": map[string]any{"name": "X-Authtrail-Token", "vaule": "tok"}},
+		map[string]any{"dedupe": map[string]any{"window": "5m", "storag": "file_storage"}})
 }

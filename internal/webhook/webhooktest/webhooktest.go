@@ -38,22 +38,6 @@ func LoadConfig(t *testing.T, factory receiver.Factory, name string) component.C
 	return cfg
 }
 
-// CheckUnknownKeys unmarshals each named block of testdata/<file> over the
-// factory's defaults and requires the collector's "has invalid keys" error:
-// a misspelled setting must not silently keep its default.
-func CheckUnknownKeys(t *testing.T, factory receiver.Factory, file string, names ...string) {
-	t.Helper()
-	cm, err := confmaptest.LoadConf(filepath.Join("testdata", file))
-	require.NoError(t, err)
-	for _, name := range names {
-		sub, err := cm.Sub(name)
-		require.NoError(t, err)
-		err = sub.Unmarshal(factory.CreateDefaultConfig())
-		require.Error(t, err, name)
-		require.ErrorContains(t, err, "has invalid keys", name)
-	}
-}
-
 // Running is a started receiver and the sink behind it.
 type Running struct {
 	URL  string // base URL, e.g. http://127.0.0.1:41234
