@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/authtrail/authtrail/internal/schema"
 	"github.com/authtrail/authtrail/internal/sources/sourcetest"
@@ -80,14 +81,42 @@ func simIDs(t *testing.T, addr string, before time.Time) []string {
 	return ids
 }
 
-func (c *capture) perID() map[string]int {
+// simLate asks the sim to insert an event that shows up late (path: the
+// vendor's late endpoint and its query) and decodes the answer into out.
+func simLate(t *testing.T, addr, path string, out any) {
+	resp, err := http.Post("http://"+addr+"/sim/"+path, "", nil)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, path)
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(out))
+}
+
+func eventID(lr plog.LogRecord) string { return sourcetest.Attr(lr, schema.AttrEventID) }
+
+func (c *capture) perID() map[string]int { return c.countBy(eventID) }
+
+// countBy counts the records received per key.
+func (c *capture) countBy(key func(plog.LogRecord) string) map[string]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := map[string]int{}
 	for _, lr := range c.records {
-		out[sourcetest.Attr(lr, schema.AttrEventID)]++
+		out[key(lr)]++
 	}
 	return out
+}
+
+// logRepeats names every record whose key was received more than once, with
+// its event time and when the receiver observed it.
+func (c *capture) logRepeats(t *testing.T, key func(plog.LogRecord) string) {
+	got := c.countBy(key)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, lr := range c.records {
+		if k := key(lr); got[k] > 1 {
+			t.Logf("duplicate %s (record %d): time %s, observed %s", k, i, lr.Timestamp().AsTime(), lr.ObservedTimestamp().AsTime().Format("15:04:05.000"))
+		}
+	}
 }
 
 func startPollingCollector(t *testing.T, otelcol, dir, cfg string) *collector {
@@ -145,11 +174,8 @@ func TestAuthgearRestartAndLateEvents(t *testing.T) {
 	// within the 60s horizon (time compressed), a re-read delivers them;
 	// past it, none is read.
 	lateRow := func(ago string) string {
-		resp, err := http.Post("http://"+simAddr+"/sim/authgear/late?ago="+ago, "", nil)
-		require.NoError(t, err)
 		var late struct{ ID string }
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&late))
-		_ = resp.Body.Close()
+		simLate(t, simAddr, "authgear/late?ago="+ago, &late)
 		return late.ID
 	}
 	lates := []string{lateRow("15s"), lateRow("40s")}
@@ -160,14 +186,8 @@ func TestAuthgearRestartAndLateEvents(t *testing.T) {
 	time.Sleep(10 * time.Second) // the oldest re-read passes over them again
 	assert.Zero(t, capt.perID()[tooLate], "a row later than the horizon is not read")
 
+	capt.logRepeats(t, eventID)
 	got := capt.perID()
-	capt.mu.Lock()
-	for i, lr := range capt.records {
-		if id := sourcetest.Attr(lr, schema.AttrEventID); got[id] > 1 {
-			t.Logf("duplicate %s (record %d): time %s, observed %s", id, i, lr.Timestamp().AsTime(), lr.ObservedTimestamp().AsTime().Format("15:04:05.000"))
-		}
-	}
-	capt.mu.Unlock()
 	for _, id := range append(want, lates...) {
 		assert.Equal(t, 1, got[id], "event %s delivered %d times", id, got[id])
 	}

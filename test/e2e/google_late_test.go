@@ -1,0 +1,316 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/authtrail/authtrail/internal/schema"
+	"github.com/authtrail/authtrail/internal/sources/sourcetest"
+)
+
+// The google_workspace receiver with time compressed: the main pass reads up
+// to now − 1s every second, and late_arrivals.horizon 60s re-reads every
+// window at ages 7.5s, 30s and 60s (internal/poll Schedule), in windows of at
+// least 1s, 3.75s and 7.5s. Pages of 10 make the re-reads span several.
+const googlePollConfigTemplate = `
+extensions:
+  file_storage:
+    directory: %[1]s
+receivers:
+  google_workspace:
+    endpoint: http://%[2]s/
+    credentials_file: %[3]s
+    subject: admin@example.com
+    customer_id: C0sim
+    applications: [admin, user_accounts]
+    page_size: 10
+    poll_interval: 1s
+    lag: 1s
+    overlap: 0s
+    late_arrivals: {horizon: 60s}
+    initial_lookback: 4m
+    max_window: 1m
+    storage: file_storage
+    retry_on_failure: {initial_interval: 50ms, max_interval: 200ms}
+exporters:
+  otlp_http:
+    logs_endpoint: %[4]s/v1/logs
+    compression: none
+    retry_on_failure: {enabled: false}
+    sending_queue: {enabled: false}
+service:
+  extensions: [file_storage]
+  telemetry:
+    metrics:
+      level: normal
+      readers:
+        - pull:
+            exporter:
+              prometheus: {host: 127.0.0.1, port: %[5]d}
+  pipelines:
+    logs:
+      receivers: [google_workspace]
+      exporters: [otlp_http]
+`
+
+// googleActivity is what the sim's POST /sim/google/late returns.
+type googleActivity struct {
+	Time            string
+	UniqueQualifier int64
+	Application     string
+}
+
+func (a googleActivity) key() string { return fmt.Sprintf("%s/%d", a.Application, a.UniqueQualifier) }
+
+// activityKey names a record by its Reports activity (application and
+// id.uniqueQualifier, unique across the sim's activities) rather than by
+// event.id, whose derivation may change for some applications.
+func activityKey(lr plog.LogRecord) string {
+	app := strings.TrimPrefix(sourcetest.Attr(lr, schema.AttrEventDataset), "google_workspace.")
+	return app + "/" + sourcetest.Attr(lr, "google_workspace.id.unique_qualifier")
+}
+
+// TestGoogleWorkspaceLateEventsAndRestart: a backlog in two applications, then
+// activities Google shows late, behind the windows already read: each re-read
+// of the 60s horizon delivers those of its band of lateness, the collector is
+// stopped in the middle of a re-read pass and started again on the same
+// file_storage, and activities later than the horizon are never read. Every
+// activity within the horizon reaches the exporter once and only once.
+func TestGoogleWorkspaceLateEventsAndRestart(t *testing.T) {
+	otelcol, sim := binary(t, "AUTHTRAIL_OTELCOL"), binary(t, "AUTHTRAIL_SIM")
+	const backlog, batch = 300, 45 // per application; late admin rows read by one re-read pass
+	apps := []string{"admin", "user_accounts"}
+	dir := t.TempDir()
+	googleAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	saKey := filepath.Join(dir, "google-service-account.json")
+	// Every Reports API answer takes 100 ms, so that a re-read pass of several
+	// pages lasts long enough to be interrupted between two of them.
+	simAddr := startSim(t, sim, "-authgear-key", filepath.Join(dir, "authgear-key.pem"),
+		"-google", googleAddr, "-google-key", saKey, "-backlog", strconv.Itoa(backlog), "-backlog-span", "3m", "-rate", "0",
+		"-fault-slow-every", "1", "-fault-slow", "100ms")
+	capt := newCapture(t)
+	storage := filepath.Join(dir, "storage")
+	require.NoError(t, os.MkdirAll(storage, 0o700))
+	metricsPort := freePort(t)
+	metricsAddr := fmt.Sprintf("127.0.0.1:%d", metricsPort)
+	cfg := filepath.Join(dir, "config.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte(fmt.Sprintf(googlePollConfigTemplate,
+		storage, googleAddr, saKey, capt.srv.URL, metricsPort)), 0o600))
+
+	first := startPollingCollector(t, otelcol, dir, cfg)
+	require.Eventually(t, func() bool { return len(capt.countBy(activityKey)) >= len(apps)*backlog },
+		60*time.Second, 20*time.Millisecond, "the backlog")
+	// The main pass has caught up once it reads windows ending at now − lag.
+	require.Eventually(t, func() bool {
+		m := scrapeMetrics(t, metricsAddr)
+		for _, app := range apps {
+			if lag, ok := m.value("otelcol_authtrail_poll_lag", `stream="`+app+`"`); !ok || lag > 1.5 {
+				return false
+			}
+		}
+		return true
+	}, 30*time.Second, 50*time.Millisecond, "the main pass caught up")
+
+	// Late activities, each of an age no read has reached yet but the main
+	// pass (its watermark trails now by lag + poll_interval + a round of
+	// requests: under 3 s) has passed. Which re-read recovers one follows
+	// from the reach of the one before it, which trails now by its age + its
+	// window + about 1.5 s: 7s is only reachable by the 7.5s re-read; 20s
+	// by the 30s one (the 7.5s one is past 10s); 45–55s by the 60s one (the
+	// 30s one is past 35s). 90s and 3m are past the horizon: with overlap 0 no
+	// window is ever read again after its 60s re-read, so these are never
+	// read at all.
+	lane := map[string]string{} // activity → the re-read (its metric label) that recovers it
+	var past []googleActivity
+	late := func(app, ago string) googleActivity {
+		var a googleActivity
+		simLate(t, simAddr, "google/late?app="+app+"&ago="+ago, &a)
+		require.Equal(t, app, a.Application)
+		return a
+	}
+	for _, app := range apps {
+		for ago, reread := range map[string]string{"7s": "7.5s", "20s": "30s", "55s": "1m0s"} {
+			lane[late(app, ago).key()] = reread
+		}
+		past = append(past, late(app, "90s"), late(app, "3m"))
+	}
+	// A batch larger than a page, all in one window of the 60s re-read.
+	var batchKeys []string
+	for range batch {
+		a := late("admin", "50s")
+		lane[a.key()] = "1m0s"
+		batchKeys = append(batchKeys, a.key())
+	}
+	inserted := time.Now()
+
+	// The 7.5s re-read recovers its two before the 60s one reaches the batch.
+	require.Eventually(t, func() bool {
+		m := scrapeMetrics(t, metricsAddr)
+		for _, app := range apps {
+			if n, _ := m.value("otelcol_authtrail_poll_late_events_recovered", `stream="`+app+`"`, `reread="7.5s"`); n != 1 {
+				return false
+			}
+		}
+		return true
+	}, 20*time.Second, 50*time.Millisecond, "the 7.5s re-read recovered one activity per application")
+
+	// Stop once the 60s re-read delivered part of the batch: its pass is saved
+	// at a page cursor, to be resumed by the next collector.
+	batchDelivered := func() int {
+		got, n := capt.countBy(activityKey), 0
+		for _, k := range batchKeys {
+			n += min(got[k], 1)
+		}
+		return n
+	}
+	require.Eventually(t, func() bool { return batchDelivered() > 0 }, 30*time.Second, 2*time.Millisecond,
+		"the 60s re-read reached the batch")
+	firstRun := scrapeMetrics(t, metricsAddr)
+	first.stop(t)
+	stoppedAt, batchBefore := capt.count(), batchDelivered()
+	require.Less(t, batchBefore, batch, "stopped in the middle of the re-read pass over the batch")
+	assert.Positive(t, valueOf(firstRun, "otelcol_authtrail_poll_reread_pages", `stream="admin"`, `reread="1m0s"`))
+
+	startPollingCollector(t, otelcol, dir, cfg)
+	within := func() []string {
+		keys := make([]string, 0, len(lane))
+		for k := range lane {
+			keys = append(keys, k)
+		}
+		return keys
+	}
+	require.Eventually(t, func() bool { return delivered(capt, within()) }, 40*time.Second, 20*time.Millisecond,
+		"every late activity within the horizon, after the restart")
+
+	// Sentinels: one activity per application, 45s late, whose event time is
+	// after every late activity's above (inserted over 40 s ago, the youngest
+	// 7s late). Only the 60s re-read delivers them, and it reads windows in
+	// order: once they arrive, every re-read has passed over every late
+	// activity, and any second delivery would have happened.
+	time.Sleep(time.Until(inserted.Add(40 * time.Second)))
+	var sentinels []string
+	for _, app := range apps {
+		a := late(app, "45s")
+		lane[a.key()], sentinels = "1m0s", append(sentinels, a.key())
+	}
+	require.Eventually(t, func() bool { return delivered(capt, sentinels) }, 30*time.Second, 20*time.Millisecond,
+		"the 60s re-read delivered the sentinels")
+	secondRun := scrapeMetrics(t, metricsAddr)
+
+	capt.logRepeats(t, activityKey)
+	got := capt.countBy(activityKey)
+	for k := range lane {
+		assert.Equal(t, 1, got[k], "late activity %s delivered %d times", k, got[k])
+	}
+	for _, a := range past {
+		assert.Zero(t, got[a.key()], "activity %s, later than the horizon, is not read", a.key())
+	}
+	// The backlog: the sim's activities are unique by (application,
+	// uniqueQualifier) and it has `backlog` per application besides the late
+	// ones, so that many distinct keys, each once, are all of them.
+	perApp := map[string]int{}
+	for k, n := range got {
+		assert.Equal(t, 1, n, "activity %s delivered %d times", k, n)
+		if _, ok := lane[k]; !ok {
+			perApp[strings.Split(k, "/")[0]]++
+		}
+	}
+	assert.Equal(t, map[string]int{"admin": backlog, "user_accounts": backlog}, perApp, "every backlog activity, nothing else")
+	for id, n := range capt.perID() {
+		assert.Equal(t, 1, n, "event.id %s delivered %d times", id, n)
+	}
+	assert.Equal(t, len(apps)*backlog+len(lane), capt.count(), "nothing else delivered")
+
+	// The collector's own metrics: the second run counts, per stream and
+	// re-read, exactly the late activities it delivered; each re-read ran.
+	after := map[string]int{} // "stream reread" → late activities first delivered by the second run
+	capt.mu.Lock()
+	for _, lr := range capt.records[stoppedAt:] {
+		if reread, ok := lane[activityKey(lr)]; ok {
+			after[strings.Split(activityKey(lr), "/")[0]+" "+reread]++
+		}
+	}
+	capt.mu.Unlock()
+	for _, app := range apps {
+		for _, reread := range []string{"7.5s", "30s", "1m0s"} {
+			labels := []string{`stream="` + app + `"`, `reread="` + reread + `"`}
+			assert.Equal(t, float64(after[app+" "+reread]), valueOf(secondRun, "otelcol_authtrail_poll_late_events_recovered", labels...),
+				"late events the %s re-read of %s recovered after the restart", reread, app)
+			assert.Positive(t, valueOf(secondRun, "otelcol_authtrail_poll_reread_passes", labels...), "%s re-read of %s ran", reread, app)
+		}
+	}
+	t.Logf("stopped after %d of %d batch activities (%d records); late activities recovered after the restart: %v",
+		batchBefore, batch, stoppedAt, after)
+}
+
+// delivered reports whether every key was received.
+func delivered(c *capture, keys []string) bool {
+	got := c.countBy(activityKey)
+	for _, k := range keys {
+		if got[k] == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// promText is one scrape of a collector's own metrics, Prometheus text format.
+type promText []string
+
+// scrapeMetrics reads the collector's own metrics from its Prometheus reader.
+func scrapeMetrics(t *testing.T, addr string) promText {
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return nil // not listening yet
+	}
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var lines promText
+	s := bufio.NewScanner(resp.Body)
+	s.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for s.Scan() {
+		if line := s.Text(); line != "" && !strings.HasPrefix(line, "#") {
+			lines = append(lines, line)
+		}
+	}
+	require.NoError(t, s.Err())
+	return lines
+}
+
+// value sums the samples of metric name whose labels include every one given
+// (as `key="value"`); ok is false when there is none.
+func (p promText) value(name string, labels ...string) (sum float64, ok bool) {
+	for _, line := range p {
+		i := strings.LastIndexByte(line, ' ')
+		metric, rest, _ := strings.Cut(line[:max(i, 0)], "{")
+		if i < 0 || metric != name {
+			continue
+		}
+		match := true
+		for _, l := range labels {
+			match = match && strings.Contains(rest, l)
+		}
+		if f, err := strconv.ParseFloat(line[i+1:], 64); err == nil && match {
+			sum, ok = sum+f, true
+		}
+	}
+	return sum, ok
+}
+
+func valueOf(p promText, name string, labels ...string) float64 {
+	v, _ := p.value(name, labels...)
+	return v
+}
