@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -21,18 +20,14 @@ import (
 	"github.com/authtrail/authtrail/internal/sources/sourcetest"
 )
 
-// The google_workspace receiver with time compressed: the main pass reads up
-// to now − 1s every second, and late_arrivals.horizon 60s re-reads every
-// window at ages 7.5s, 30s and 60s (internal/poll Schedule), in windows of at
-// least 1s, 3.75s and 7.5s. Pages of 10 make the re-reads span several.
-const googlePollConfigTemplate = `
-extensions:
-  file_storage:
-    directory: %[1]s
-receivers:
-  google_workspace:
-    endpoint: http://%[2]s/
-    credentials_file: %[3]s
+// googleSettings read the sim (%[1]s) with its service-account key (%[2]s),
+// time compressed: the main pass reads up to now − 1s every second, and
+// late_arrivals.horizon 60s re-reads every window at ages 7.5s, 30s and 60s
+// (internal/poll Schedule), in windows of at least 1s, 3.75s and 7.5s. Pages
+// of 10 make the re-reads span several.
+const googleSettings = `
+    endpoint: http://%[1]s/
+    credentials_file: %[2]s
     subject: admin@example.com
     customer_id: C0sim
     applications: [admin, user_accounts]
@@ -42,29 +37,7 @@ receivers:
     overlap: 0s
     late_arrivals: {horizon: 60s}
     initial_lookback: 4m
-    max_window: 1m
-    storage: file_storage
-    retry_on_failure: {initial_interval: 50ms, max_interval: 200ms}
-exporters:
-  otlp_http:
-    logs_endpoint: %[4]s/v1/logs
-    compression: none
-    retry_on_failure: {enabled: false}
-    sending_queue: {enabled: false}
-service:
-  extensions: [file_storage]
-  telemetry:
-    metrics:
-      level: normal
-      readers:
-        - pull:
-            exporter:
-              prometheus: {host: 127.0.0.1, port: %[5]d}
-  pipelines:
-    logs:
-      receivers: [google_workspace]
-      exporters: [otlp_http]
-`
+    max_window: 1m`
 
 // googleActivity is what the sim's POST /sim/google/late returns.
 type googleActivity struct {
@@ -102,13 +75,7 @@ func TestGoogleWorkspaceLateEventsAndRestart(t *testing.T) {
 		"-google", googleAddr, "-google-key", saKey, "-backlog", strconv.Itoa(backlog), "-backlog-span", "3m", "-rate", "0",
 		"-fault-slow-every", "1", "-fault-slow", "100ms")
 	capt := newCapture(t)
-	storage := filepath.Join(dir, "storage")
-	require.NoError(t, os.MkdirAll(storage, 0o700))
-	metricsPort := freePort(t)
-	metricsAddr := fmt.Sprintf("127.0.0.1:%d", metricsPort)
-	cfg := filepath.Join(dir, "config.yaml")
-	require.NoError(t, os.WriteFile(cfg, []byte(fmt.Sprintf(googlePollConfigTemplate,
-		storage, googleAddr, saKey, capt.srv.URL, metricsPort)), 0o600))
+	cfg, metricsAddr := writePollConfig(t, dir, "google_workspace", fmt.Sprintf(googleSettings, googleAddr, saKey), capt.srv.URL)
 
 	first := startPollingCollector(t, otelcol, dir, cfg)
 	require.Eventually(t, func() bool { return len(capt.countBy(activityKey)) >= len(apps)*backlog },

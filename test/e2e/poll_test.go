@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -21,22 +22,17 @@ import (
 	"github.com/authtrail/authtrail/internal/sources/sourcetest"
 )
 
+// pollConfigTemplate is a collector with one polling receiver (%[2]s, its
+// settings %[3]s indented under it) whose checkpoints are in file_storage
+// (%[1]s), exporting to the capture (%[4]s), its own metrics served in the
+// Prometheus format on 127.0.0.1:%[5]d.
 const pollConfigTemplate = `
 extensions:
   file_storage:
     directory: %[1]s
 receivers:
-  authgear:
-    endpoint: http://%[2]s
-    project_id: simapp
-    key_id: sim-key
-    private_key_file: %[3]s
-    poll_interval: 1s
-    lag: 5s
-    overlap: 0s
-    late_arrivals: {horizon: 60s}
-    initial_lookback: 12h
-    max_window: 1h
+  %[2]s:
+%[3]s
     storage: file_storage
     retry_on_failure: {initial_interval: 50ms, max_interval: 200ms}
 exporters:
@@ -48,12 +44,43 @@ exporters:
 service:
   extensions: [file_storage]
   telemetry:
-    metrics: {level: none}
+    metrics:
+      level: normal
+      readers:
+        - pull:
+            exporter:
+              prometheus: {host: 127.0.0.1, port: %[5]d}
   pipelines:
     logs:
-      receivers: [authgear]
+      receivers: [%[2]s]
       exporters: [otlp_http]
 `
+
+// writePollConfig writes dir/config.yaml for receiver with settings (YAML at
+// four spaces), its checkpoints in dir/storage; it returns the file and the
+// address of the collector's own metrics.
+func writePollConfig(t *testing.T, dir, receiver, settings, captureURL string) (cfg, metricsAddr string) {
+	storage := filepath.Join(dir, "storage")
+	require.NoError(t, os.MkdirAll(storage, 0o700))
+	port := freePort(t)
+	cfg = filepath.Join(dir, "config.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte(fmt.Sprintf(pollConfigTemplate,
+		storage, receiver, strings.Trim(settings, "\n"), captureURL, port)), 0o600))
+	return cfg, fmt.Sprintf("127.0.0.1:%d", port)
+}
+
+// authgearSettings reads the sim (%[1]s) with its key (%[2]s), time compressed.
+const authgearSettings = `
+    endpoint: http://%[1]s
+    project_id: simapp
+    key_id: sim-key
+    private_key_file: %[2]s
+    poll_interval: 1s
+    lag: 5s
+    overlap: 0s
+    late_arrivals: {horizon: 60s}
+    initial_lookback: 12h
+    max_window: 1h`
 
 func startSim(t *testing.T, sim string, args ...string) string {
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
@@ -154,10 +181,7 @@ func TestAuthgearRestartAndLateEvents(t *testing.T) {
 	simAddr := startSim(t, sim, "-authgear-key", key, "-backlog", "3000", "-backlog-span", "6h", "-rate", "0",
 		"-fault-429-every", "7", "-fault-503-every", "11", "-fault-truncate-every", "13")
 	capt := newCapture(t)
-	storage := filepath.Join(dir, "storage")
-	require.NoError(t, os.MkdirAll(storage, 0o700))
-	cfg := filepath.Join(dir, "config.yaml")
-	require.NoError(t, os.WriteFile(cfg, []byte(fmt.Sprintf(pollConfigTemplate, storage, simAddr, key, capt.srv.URL)), 0o600))
+	cfg, _ := writePollConfig(t, dir, "authgear", fmt.Sprintf(authgearSettings, simAddr, key), capt.srv.URL)
 	want := simIDs(t, simAddr, time.Now().Add(-5*time.Second))
 	require.Len(t, want, 3000)
 
