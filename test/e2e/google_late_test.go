@@ -5,8 +5,10 @@ package e2e
 import (
 	"bufio"
 	"fmt"
+	"maps"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -152,14 +154,8 @@ func TestGoogleWorkspaceLateEventsAndRestart(t *testing.T) {
 	assert.Positive(t, valueOf(firstRun, "otelcol_authtrail_poll_reread_pages", `stream="admin"`, `reread="1m0s"`))
 
 	startPollingCollector(t, otelcol, dir, cfg)
-	within := func() []string {
-		keys := make([]string, 0, len(lane))
-		for k := range lane {
-			keys = append(keys, k)
-		}
-		return keys
-	}
-	require.Eventually(t, func() bool { return delivered(capt, within()) }, 40*time.Second, 20*time.Millisecond,
+	within := slices.Collect(maps.Keys(lane))
+	require.Eventually(t, func() bool { return delivered(capt, within) }, 40*time.Second, 20*time.Millisecond,
 		"every late activity within the horizon, after the restart")
 
 	// Sentinels: one activity per application, 45s late, whose event time is
@@ -177,6 +173,16 @@ func TestGoogleWorkspaceLateEventsAndRestart(t *testing.T) {
 		"the 60s re-read delivered the sentinels")
 	secondRun := scrapeMetrics(t, metricsAddr)
 
+	checkDeliveredOnce(t, capt, backlog, lane, past)
+	after := checkRereadMetrics(t, capt.since(stoppedAt), lane, secondRun)
+	t.Logf("stopped after %d of %d batch activities (%d records); late activities recovered after the restart: %v",
+		batchBefore, batch, stoppedAt, after)
+}
+
+// checkDeliveredOnce: every backlog activity (backlog per application) and
+// every late one within the horizon (lane's keys) once; none of past; nothing
+// else.
+func checkDeliveredOnce(t *testing.T, capt *capture, backlog int, lane map[string]string, past []googleActivity) {
 	capt.logRepeats(t, activityKey)
 	got := capt.countBy(activityKey)
 	for k := range lane {
@@ -185,9 +191,9 @@ func TestGoogleWorkspaceLateEventsAndRestart(t *testing.T) {
 	for _, a := range past {
 		assert.Zero(t, got[a.key()], "activity %s, later than the horizon, is not read", a.key())
 	}
-	// The backlog: the sim's activities are unique by (application,
-	// uniqueQualifier) and it has `backlog` per application besides the late
-	// ones, so that many distinct keys, each once, are all of them.
+	// The sim's activities are unique by (application, uniqueQualifier) and it
+	// has `backlog` per application besides the late ones, so that many
+	// distinct keys, each once, are all of them.
 	perApp := map[string]int{}
 	for k, n := range got {
 		assert.Equal(t, 1, n, "activity %s delivered %d times", k, n)
@@ -199,28 +205,45 @@ func TestGoogleWorkspaceLateEventsAndRestart(t *testing.T) {
 	for id, n := range capt.perID() {
 		assert.Equal(t, 1, n, "event.id %s delivered %d times", id, n)
 	}
-	assert.Equal(t, len(apps)*backlog+len(lane), capt.count(), "nothing else delivered")
+	assert.Equal(t, len(perApp)*backlog+len(lane), capt.count(), "nothing else delivered")
+}
 
-	// The collector's own metrics: the second run counts, per stream and
-	// re-read, exactly the late activities it delivered; each re-read ran.
-	after := map[string]int{} // "stream reread" → late activities first delivered by the second run
-	capt.mu.Lock()
-	for _, lr := range capt.records[stoppedAt:] {
+// checkRereadMetrics compares the collector's own metrics of a run with the
+// records it delivered: per stream and re-read, the late activities recovered
+// and how late they were (the 60s re-read reads only windows over 60 s old,
+// the others none that old); and every re-read ran. It returns the late
+// activities per "stream re-read".
+func checkRereadMetrics(t *testing.T, records []plog.LogRecord, lane map[string]string, m promText) map[string]int {
+	recovered := map[string]int{}
+	for _, lr := range records {
 		if reread, ok := lane[activityKey(lr)]; ok {
-			after[strings.Split(activityKey(lr), "/")[0]+" "+reread]++
+			recovered[strings.Split(activityKey(lr), "/")[0]+" "+reread]++
 		}
 	}
-	capt.mu.Unlock()
-	for _, app := range apps {
+	for _, app := range []string{"admin", "user_accounts"} {
 		for _, reread := range []string{"7.5s", "30s", "1m0s"} {
 			labels := []string{`stream="` + app + `"`, `reread="` + reread + `"`}
-			assert.Equal(t, float64(after[app+" "+reread]), valueOf(secondRun, "otelcol_authtrail_poll_late_events_recovered", labels...),
-				"late events the %s re-read of %s recovered after the restart", reread, app)
-			assert.Positive(t, valueOf(secondRun, "otelcol_authtrail_poll_reread_passes", labels...), "%s re-read of %s ran", reread, app)
+			n := float64(recovered[app+" "+reread])
+			assert.Equal(t, n, valueOf(m, "otelcol_authtrail_poll_late_events_recovered", labels...),
+				"late events the %s re-read of %s recovered", reread, app)
+			assert.Equal(t, n, valueOf(m, "otelcol_authtrail_poll_late_event_age_count", labels...), "%s %s: ages", app, reread)
+			underAMinute := n
+			if reread == "1m0s" {
+				underAMinute = 0
+			}
+			assert.Equal(t, underAMinute, valueOf(m, "otelcol_authtrail_poll_late_event_age_bucket", append(labels, `le="60"`)...),
+				"%s %s: recovered under 60 s late", app, reread)
+			assert.Positive(t, valueOf(m, "otelcol_authtrail_poll_reread_passes", labels...), "%s re-read of %s ran", reread, app)
 		}
 	}
-	t.Logf("stopped after %d of %d batch activities (%d records); late activities recovered after the restart: %v",
-		batchBefore, batch, stoppedAt, after)
+	return recovered
+}
+
+// since returns the records received after the first n.
+func (c *capture) since(n int) []plog.LogRecord {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.records[n:])
 }
 
 // delivered reports whether every key was received.
