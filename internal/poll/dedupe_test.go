@@ -135,6 +135,28 @@ func pushedAll(t time.Time, ids ...string) plog.Logs {
 	return ld
 }
 
+// sharing makes two pollers as a receiver does, before either starts: the
+// first polls the harness's API into next, the second polls other into the
+// shared stream over the first.
+func (h *harness) sharing(t *testing.T, cfg Config, other *fakeAPI, next consumer.Logs) (first, second *Poller) {
+	t.Helper()
+	firstCfg, secondCfg := cfg, cfg
+	first, err := New(&firstCfg, h.settings("fp"), h.rec)
+	require.NoError(t, err)
+	set := h.settings("fp2")
+	set.Source, set.Stream = other, "other"
+	second, err = New(&secondCfg, set, SharedStream(first, next, sharedOnly))
+	require.NoError(t, err)
+	return first, second
+}
+
+// run starts p on store; it is shut down when the test ends.
+func (h *harness) run(t *testing.T, p *Poller, store *memClient) {
+	t.Helper()
+	require.NoError(t, p.startWith(context.Background(), h.host, store))
+	t.Cleanup(func() { require.NoError(t, p.Shutdown(context.Background())) })
+}
+
 func (r *recorder) count(id string) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -221,15 +243,9 @@ func TestCrossStreamDedupe(t *testing.T) {
 		h.api.add(fmt.Sprintf("a%02d", i), at)
 		other.add(fmt.Sprintf("b%02d", i), at)
 	}
-	first := h.start(t, lateConfig(), "fp")
-	defer func() { require.NoError(t, first.Shutdown(context.Background())) }()
-	set := h.settings("fp2")
-	set.Source, set.Stream = other, "other"
-	cfg := lateConfig()
-	second, err := New(&cfg, set, SharedStream(first, h.rec, sharedOnly))
-	require.NoError(t, err)
-	require.NoError(t, second.startWith(context.Background(), h.host, newMemClient()))
-	defer func() { require.NoError(t, second.Shutdown(context.Background())) }()
+	first, second := h.sharing(t, lateConfig(), other, h.rec)
+	h.run(t, first, h.store)
+	h.run(t, second, newMemClient())
 	h.waitDelivered(t, 60)
 	h.waitCaughtUp(t, first)
 	h.waitCaughtUp(t, second)
@@ -290,18 +306,13 @@ func TestSharerBehindStillMeetsTheFirstStreamsIDs(t *testing.T) {
 		h.api.add(id, at)
 		other.add(id, at)
 	}
-	first := h.start(t, testConfig(), "fp") // no re-reads: its own floor is 2m behind its watermark
-	defer func() { require.NoError(t, first.Shutdown(context.Background())) }()
-	set := h.settings("fp2")
-	set.Source, set.Stream = other, "other"
-	cfg := testConfig()
-	second, err := New(&cfg, set, SharedStream(first, h.rec, sharedOnly))
-	require.NoError(t, err)
+	// No re-reads: the first's own floor is 2m behind its watermark.
+	first, second := h.sharing(t, testConfig(), other, h.rec)
+	h.run(t, first, h.store)
 	h.waitCaughtUp(t, first)
 	time.Sleep(100 * time.Millisecond) // passes every 20ms prune the first's seen-set
 
-	require.NoError(t, second.startWith(context.Background(), h.host, newMemClient()))
-	defer func() { require.NoError(t, second.Shutdown(context.Background())) }()
+	h.run(t, second, newMemClient())
 	h.waitCaughtUp(t, second)
 	total, distinct, _ := h.rec.counts()
 	assert.Equal(t, 20, distinct)
@@ -335,15 +346,9 @@ func TestSharerCopyRefusedForGoodIsDroppedOnce(t *testing.T) {
 	at := h.clock.Now().Add(-time.Hour)
 	other := &fakeAPI{pageSize: 5}
 	other.add("s1", at)
-	first := h.start(t, lateConfig(), "fp")
-	defer func() { require.NoError(t, first.Shutdown(context.Background())) }()
-	set := h.settings("fp2")
-	set.Source, set.Stream = other, "other"
-	cfg := lateConfig()
-	second, err := New(&cfg, set, SharedStream(first, refusedFor{"s1", h.rec}, sharedOnly))
-	require.NoError(t, err)
-	require.NoError(t, second.startWith(context.Background(), h.host, newMemClient()))
-	defer func() { require.NoError(t, second.Shutdown(context.Background())) }()
+	first, second := h.sharing(t, lateConfig(), other, refusedFor{"s1", h.rec})
+	h.run(t, first, h.store)
+	h.run(t, second, newMemClient())
 	h.waitCaughtUp(t, second)
 	assert.True(t, first.Seen("s1"), "settled as the second stream's pass settles it")
 
