@@ -2,11 +2,16 @@ package poll // import "github.com/authtrail/authtrail/internal/poll"
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"time"
 
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/authtrail/authtrail/internal/schema"
@@ -185,22 +190,21 @@ func (p *Poller) countDuplicates(n int) {
 	}
 }
 
-// removeByEventID drops the records for which drop returns true; records
-// without an event.id are kept.
+// removeByEventID drops the records for which drop returns true, given their
+// dedupe key (see eventKey).
 func removeByEventID(ld plog.Logs, drop func(id string, lr plog.LogRecord) bool) {
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		sls := rls.At(i).ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
 			sls.At(j).LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
-				v, ok := lr.Attributes().Get(schema.AttrEventID)
-				return ok && drop(v.Str(), lr)
+				return drop(eventKey(lr), lr)
 			})
 		}
 	}
 }
 
-// forEachEventID calls f for each record with an event.id until f returns false.
+// forEachEventID calls f with each record's dedupe key until f returns false.
 func forEachEventID(ld plog.Logs, f func(id string, lr plog.LogRecord) bool) {
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
@@ -208,10 +212,32 @@ func forEachEventID(ld plog.Logs, f func(id string, lr plog.LogRecord) bool) {
 		for j := 0; j < sls.Len(); j++ {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
-				if v, ok := lrs.At(k).Attributes().Get(schema.AttrEventID); ok && !f(v.Str(), lrs.At(k)) {
+				if !f(eventKey(lrs.At(k)), lrs.At(k)) {
 					return
 				}
 			}
 		}
 	}
+}
+
+// eventKey is a record's dedupe key: its event.id or, for a record a vendor
+// sent without one, a hash of its content (time, name, body, attributes; not
+// the observed time, which every read sets anew), so that the re-reads of its
+// window do not deliver it again. Two records alike in all of that are one.
+func eventKey(lr plog.LogRecord) string {
+	if v, ok := lr.Attributes().Get(schema.AttrEventID); ok && v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
+		return v.Str()
+	}
+	h := sha256.New()
+	var ts [8]byte
+	binary.BigEndian.PutUint64(ts[:], uint64(lr.Timestamp()))
+	h.Write(ts[:])
+	for _, part := range []string{lr.EventName(), lr.Body().AsString()} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	attrs, _ := json.Marshal(lr.Attributes().AsRaw()) // sorted keys: stable
+	h.Write(attrs)
+	var sum [sha256.Size]byte
+	return "content:" + hex.EncodeToString(h.Sum(sum[:0])[:16])
 }

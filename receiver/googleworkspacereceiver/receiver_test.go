@@ -215,6 +215,9 @@ func TestLoadAndValidate(t *testing.T) {
 	assert.Equal(t, int64(500), full.PageSize)
 	assert.Equal(t, "http://proxy.internal:8080/", full.Client.Endpoint)
 	assert.Equal(t, 12*time.Hour, full.Poll.LateArrivals.Horizon)
+	assert.Equal(t, 5*time.Minute, full.Poll.Overlap)
+	assert.Zero(t, def.Poll.Overlap, "the first re-read covers what an overlap would")
+	assert.Equal(t, 2*time.Minute, load("rereadsoff").Poll.Overlap, "turning re-reads off brings back the 2m overlap")
 
 	for name, msg := range map[string]string{
 		"nosubject": "subject:", "toolong": "initial_lookback: the vendor keeps", "badpage": "page_size", "badapp": "applications:",
