@@ -157,6 +157,17 @@ func (h *harness) run(t *testing.T, p *Poller, store *memClient) {
 	t.Cleanup(func() { require.NoError(t, p.Shutdown(context.Background())) })
 }
 
+// showLate adds ids to the API at t, behind what p read, and waits until p's
+// first re-read (15m with lateConfig) has passed over them.
+func (h *harness) showLate(t *testing.T, p *Poller, at time.Time, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		h.api.add(id, at)
+	}
+	h.clock.advance(10 * time.Minute)
+	h.waitCaughtUp(t, p)
+}
+
 func (r *recorder) count(id string) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -188,10 +199,7 @@ func TestSharedStreamDedupesOnlyMatchingRecords(t *testing.T) {
 	assert.Equal(t, int64(1), h.counter(t, "otelcol_authtrail_poll_duplicates_dropped"))
 
 	// The vendor shows both late: the first re-read drops s2 and delivers n2.
-	h.api.add("s2", wm.Add(-time.Minute))
-	h.api.add("n2", wm.Add(-time.Minute))
-	h.clock.advance(10 * time.Minute)
-	h.waitCaughtUp(t, p)
+	h.showLate(t, p, wm.Add(-time.Minute), "s2", "n2")
 	assert.Equal(t, 2, h.rec.count("n2"))
 	assert.Equal(t, 1, h.rec.count("s2"))
 }
@@ -219,9 +227,7 @@ func TestSharedStreamRefusalReleasesTheClaim(t *testing.T) {
 			p.mu.Lock()
 			assert.Empty(t, p.claims, "the claim is released")
 			p.mu.Unlock()
-			h.api.add("s3", wm.Add(-time.Minute))
-			h.clock.advance(10 * time.Minute)
-			h.waitCaughtUp(t, p)
+			h.showLate(t, p, wm.Add(-time.Minute), "s3")
 			assert.Equal(t, 1, h.rec.count("s3"))
 		})
 	}
@@ -288,9 +294,7 @@ func TestSharedStreamIDsSurviveARestart(t *testing.T) {
 	restarted := h.start(t, lateConfig(), "fp")
 	defer func() { require.NoError(t, restarted.Shutdown(context.Background())) }()
 	assert.True(t, restarted.Seen("s1"))
-	h.api.add("s1", wm.Add(-time.Minute))
-	h.clock.advance(10 * time.Minute)
-	h.waitCaughtUp(t, restarted)
+	h.showLate(t, restarted, wm.Add(-time.Minute), "s1")
 	assert.Equal(t, 1, h.rec.count("s1"))
 }
 
@@ -352,9 +356,7 @@ func TestSharerCopyRefusedForGoodIsDroppedOnce(t *testing.T) {
 	h.waitCaughtUp(t, second)
 	assert.True(t, first.Seen("s1"), "settled as the second stream's pass settles it")
 
-	h.api.add("s1", at) // the first stream's copy shows up late; a re-read finds it
-	h.clock.advance(10 * time.Minute)
-	h.waitCaughtUp(t, first)
+	h.showLate(t, first, at, "s1") // the first stream's copy
 	assert.Zero(t, h.rec.count("s1"))
 	assert.Equal(t, int64(1), h.counter(t, "otelcol_authtrail_poll_records_dropped"), "the second stream's refused page")
 	assert.Positive(t, h.counter(t, "otelcol_authtrail_poll_duplicates_dropped"), "the first stream's copy, read by its re-reads")
