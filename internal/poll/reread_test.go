@@ -14,6 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/authtrail/authtrail/internal/schema"
 )
 
 func TestSchedule(t *testing.T) {
@@ -374,4 +377,41 @@ func TestHorizonChangeKeepsWindowsTheDroppedLanesHadNotReread(t *testing.T) {
 	h.rec.mu.Lock()
 	defer h.rec.mu.Unlock()
 	assert.Equal(t, 1, h.rec.seen["late"], "an event 1h45m late, within both horizons, is delivered")
+}
+
+// idlessAPI serves fakeAPI's pages with the event.id of some records removed,
+// like vendor rows without an id.
+type idlessAPI struct {
+	*fakeAPI
+	ids map[string]bool
+}
+
+func (a *idlessAPI) Fetch(ctx context.Context, w Window, cursor string) (Page, error) {
+	page, err := a.fakeAPI.Fetch(ctx, w, cursor)
+	forEachEventID(page.Logs, func(id string, lr plog.LogRecord) bool {
+		if a.ids[id] {
+			lr.Attributes().Remove(schema.AttrEventID)
+		}
+		return true
+	})
+	return page, err
+}
+
+// Records without event.id are deduped by their content: the main pass and
+// the three re-reads of their window deliver each once, and two of them that
+// differ are two.
+func TestRecordWithoutEventIDIsDeliveredOnce(t *testing.T) {
+	h := newHarness(t)
+	start := h.clock.Now()
+	evs := everyMinute("e", start.Add(-time.Hour), 2*time.Hour)
+	pending := h.publish(evs)
+	cfg := lateConfig()
+	cfg.InitialLookback = 61 * time.Minute
+	s := newSyncPollerOn(t, h, cfg, h.store, &idlessAPI{fakeAPI: h.api, ids: map[string]bool{evs[70].id: true, evs[71].id: true}})
+	s.runUntil(t, start.Add(4*time.Hour), pending)
+	total, distinct, _ := h.rec.counts()
+	h.rec.mu.Lock()
+	idless := h.rec.seen[""]
+	h.rec.mu.Unlock()
+	assert.Equal(t, 2, idless, "each record without event.id is delivered once (%d records, %d distinct ids)", total, distinct)
 }
