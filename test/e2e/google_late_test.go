@@ -155,22 +155,19 @@ func TestGoogleWorkspaceLateEventsAndRestart(t *testing.T) {
 
 	startPollingCollector(t, otelcol, dir, cfg)
 	within := slices.Collect(maps.Keys(lane))
-	require.Eventually(t, func() bool { return delivered(capt, within) }, 40*time.Second, 20*time.Millisecond,
+	require.Eventually(t, func() bool { return capt.hasAll(activityKey, within) }, 40*time.Second, 20*time.Millisecond,
 		"every late activity within the horizon, after the restart")
 
-	// Sentinels: one activity per application, 45s late, whose event time is
-	// after every late activity's above (inserted over 40 s ago, the youngest
-	// 7s late). Only the 60s re-read delivers them, and it reads windows in
-	// order: once they arrive, every re-read has passed over every late
-	// activity, and any second delivery would have happened.
-	time.Sleep(time.Until(inserted.Add(40 * time.Second)))
-	var sentinels []string
-	for _, app := range apps {
-		a := late(app, "45s")
-		lane[a.key()], sentinels = "1m0s", append(sentinels, a.key())
-	}
-	require.Eventually(t, func() bool { return delivered(capt, sentinels) }, 30*time.Second, 20*time.Millisecond,
-		"the 60s re-read delivered the sentinels")
+	// Sentinels, 45s late: past the 30s re-read's reach, so only the 60s
+	// re-read delivers them; once it has, it passed over every late activity.
+	awaitLastReread(t, capt, activityKey, inserted.Add(-7*time.Second), 45*time.Second, func(ago string) []string {
+		var keys []string
+		for _, app := range apps {
+			a := late(app, ago)
+			lane[a.key()], keys = "1m0s", append(keys, a.key())
+		}
+		return keys
+	})
 	secondRun := scrapeMetrics(t, metricsAddr)
 
 	checkDeliveredOnce(t, capt, backlog, lane, past)
@@ -244,17 +241,6 @@ func (c *capture) since(n int) []plog.LogRecord {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return slices.Clone(c.records[n:])
-}
-
-// delivered reports whether every key was received.
-func delivered(c *capture, keys []string) bool {
-	got := c.countBy(activityKey)
-	for _, k := range keys {
-		if got[k] == 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // promText is one scrape of a collector's own metrics, Prometheus text format.

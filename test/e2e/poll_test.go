@@ -133,6 +133,33 @@ func (c *capture) countBy(key func(plog.LogRecord) string) map[string]int {
 	return out
 }
 
+// hasAll reports whether a record of every key was received.
+func (c *capture) hasAll(key func(plog.LogRecord) string, keys []string) bool {
+	got := c.countBy(key)
+	for _, k := range keys {
+		if got[k] == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// awaitLastReread returns once every re-read has passed over the late events
+// inserted so far, the youngest of which happened at youngest. It waits until
+// an event ago late (an age only the last re-read has still to reach) would be
+// younger than that, has insert put such sentinels in, and waits until they
+// arrive: re-reads read windows in time order, so by then any second delivery
+// of an earlier event would have happened. It returns the sentinels' keys.
+func awaitLastReread(t *testing.T, c *capture, key func(plog.LogRecord) string, youngest time.Time, ago time.Duration,
+	insert func(ago string) []string,
+) []string {
+	time.Sleep(time.Until(youngest.Add(ago + time.Second)))
+	sentinels := insert(ago.String())
+	require.Eventually(t, func() bool { return c.hasAll(key, sentinels) }, 30*time.Second, 20*time.Millisecond,
+		"the last re-read delivered the sentinels %v", sentinels)
+	return sentinels
+}
+
 // logRepeats names every record whose key was received more than once, with
 // its event time and when the receiver observed it.
 func (c *capture) logRepeats(t *testing.T, key func(plog.LogRecord) string) {
@@ -204,10 +231,12 @@ func TestAuthgearRestartAndLateEvents(t *testing.T) {
 	}
 	lates := []string{lateRow("15s"), lateRow("40s")}
 	tooLate := lateRow("3m")
-	for _, id := range lates {
-		require.Eventually(t, func() bool { return capt.perID()[id] > 0 }, 60*time.Second, 20*time.Millisecond)
-	}
-	time.Sleep(10 * time.Second) // the oldest re-read passes over them again
+	insertedAt := time.Now()
+	require.Eventually(t, func() bool { return capt.hasAll(eventID, lates) }, 60*time.Second, 20*time.Millisecond)
+	// 45s late is past the 30s re-read's reach (it trails now by under 37 s:
+	// its age, its 3.75s window, a poll and Authgear's 1 s precision).
+	lates = append(lates, awaitLastReread(t, capt, eventID, insertedAt.Add(-15*time.Second), 45*time.Second,
+		func(ago string) []string { return []string{lateRow(ago)} })...)
 	assert.Zero(t, capt.perID()[tooLate], "a row later than the horizon is not read")
 
 	capt.logRepeats(t, eventID)
