@@ -252,12 +252,14 @@ func (p *Poller) commit(ctx context.Context, l lane, ps *passState, next string,
 	if next == "" {
 		cp.Seen.prune(floor, p.cfg.MaxRecentIDs)
 	}
-	ops, err := cp.encode()
+	ops, w, err := cp.encode()
 	p.mu.Unlock()
 	if err == nil {
-		err = saveCheckpoint(ctx, p.client, ops)
+		err = p.save(ctx, ops, w)
 	}
 	if err != nil {
-		p.logger.Error("could not save the checkpoint; events may be delivered again after a restart", zap.Error(err))
+		p.saveFails.failed(zapcore.ErrorLevel, err, "retrying with the next page; a restart before then delivers again what was delivered since the last checkpoint saved")
+		return
 	}
+	p.saveFails.recovered()
 }

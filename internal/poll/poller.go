@@ -59,6 +59,7 @@ type Poller struct {
 	health     streamHealth
 	apiFails   failureLog
 	drainFails failureLog
+	saveFails  failureLog
 
 	cancel context.CancelFunc
 	// abandon cancels deliveries, which otherwise outlive the loop's context
@@ -99,6 +100,7 @@ func New(cfg *Config, set Settings, next consumer.Logs) (*Poller, error) {
 		attrs:      attribute.NewSet(attribute.String("receiver", set.Receiver.ID.String()), attribute.String("stream", set.Stream)),
 		apiFails:   failureLog{logger: logger, now: set.Now, what: "polling the vendor API"},
 		drainFails: failureLog{logger: logger, now: set.Now, what: "delivering to the pipeline"},
+		saveFails:  failureLog{logger: logger, now: set.Now, what: "saving the checkpoint"},
 	}, nil
 }
 
