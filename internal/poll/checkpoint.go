@@ -33,8 +33,10 @@ type passState struct {
 	Start  time.Time `json:"start"`
 	End    time.Time `json:"end"`
 	Cursor string    `json:"cursor"`
-	// Previous holds the ids of the page before Cursor: offset cursors shift
-	// when rows are inserted, and the shifted rows must not be sent twice.
+	// Previous holds the ids of the page before Cursor that Seen does not
+	// (their event time is below the floor, or they were evicted): offset
+	// cursors shift when rows are inserted, and the shifted rows must not be
+	// sent twice.
 	Previous []string `json:"previous,omitempty"`
 }
 

@@ -244,13 +244,17 @@ func (p *Poller) commit(ctx context.Context, l lane, ps *passState, next string,
 	if next == "" {
 		l.state.Watermark, l.state.Pass = ps.End, nil
 	} else {
-		ps.Cursor, ps.Previous = next, seen
+		ps.Cursor = next
 	}
 	floor := p.floor()
 	keepFrom := floor.UnixNano()
 	p.settle(handled, true, func(h idTime) bool { return h.t >= keepFrom })
 	if next == "" {
 		cp.Seen.prune(floor, p.cfg.MaxRecentIDs)
+	} else {
+		// The seen set drops the page's rows that a shifted offset shows
+		// again; Previous needs only those it does not hold (normally none).
+		ps.Previous = cp.Seen.notHeld(seen)
 	}
 	ops, w, err := cp.encode()
 	p.mu.Unlock()

@@ -79,6 +79,17 @@ func (s *seenIDs) contains(h idHash) bool {
 	return false
 }
 
+// notHeld returns the ids the set does not hold.
+func (s *seenIDs) notHeld(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if !s.contains(hashID(id)) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // add records a delivered id at delivery time now; the bucket it goes to
 // closes after width or a 32nd of limit ids, whichever comes first.
 func (s *seenIDs) add(id string, t int64, now time.Time, width time.Duration, limit int) {

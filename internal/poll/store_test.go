@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap/zapcore"
 )
 
@@ -276,4 +277,83 @@ func TestCheckpointIndexStaysBoundedDuringAnAPIOutage(t *testing.T) {
 	assert.LessOrEqual(t, len(restarted.p.cp.Seen.Buckets), 16, "about the horizon's buckets again")
 	restarted.p.mu.Unlock()
 	h.assertIndexStored(t)
+}
+
+// A page's commit in the middle of a window writes its new ids (12 bytes
+// each) and a checkpoint that does not repeat them: the seen set holds them,
+// so the pass's Previous is empty (here: Google's defaults and 32-character
+// ids, which Previous used to hold in full, about three times the bytes).
+func TestMidWindowCommitWritesOnlyTheNewIds(t *testing.T) {
+	h := newHarness(t)
+	h.api.pageSize = 1000
+	now := h.clock.Now()
+	var evs []fakeEvent
+	for i := range 3000 {
+		evs = append(evs, fakeEvent{googleID(i), now.Add(-30*time.Minute + time.Duration(i)*time.Second/2)})
+	}
+	h.api.addAll(evs)
+	cfg := NewDefaultConfig(time.Minute, 3*time.Minute, 6*time.Hour)
+	cfg.InitialLookback = 31 * time.Minute
+	s := restartOn(t, h, cfg)
+	_, err := s.p.passes(context.Background(), context.Background())
+	require.NoError(t, err)
+	require.Len(t, h.store.batches, 3, "a window of three pages")
+	t.Logf("bytes written per page: %v", h.store.batches)
+	for _, n := range h.store.batches {
+		assert.Less(t, n, 1000*len(idHash{})+1000, "the page's ids and a checkpoint of under 1 KB")
+	}
+}
+
+// untimedAPI serves fakeAPI's pages with the event time of some records
+// removed: their ids are below every floor, so the seen set does not keep them.
+type untimedAPI struct {
+	*fakeAPI
+	ids map[string]bool
+}
+
+func (a *untimedAPI) Fetch(ctx context.Context, w Window, cursor string) (Page, error) {
+	page, err := a.fakeAPI.Fetch(ctx, w, cursor)
+	if err != nil {
+		return page, err
+	}
+	forEachEventID(page.Logs, func(id string, lr plog.LogRecord) bool {
+		if a.ids[id] {
+			lr.SetTimestamp(0)
+		}
+		return true
+	})
+	return page, err
+}
+
+// Rows inserted behind an offset cursor shift the next page onto rows already
+// delivered. The seen set drops those it holds; the pass's Previous keeps the
+// others, so they are dropped too.
+func TestShiftedRowsTheSeenSetDoesNotHoldAreDeduped(t *testing.T) {
+	h := newHarness(t)
+	h.seed(30, time.Hour)
+	want := h.eligible()
+	h.api.gate = make(chan struct{})
+	cfg := testConfig()
+	wm := h.clock.Now().Add(-59 * time.Minute) // a stream under way: the first page holds events
+	require.NoError(t, h.store.Set(context.Background(), checkpointKey,
+		fmt.Appendf(nil, `{"version":%d,"fingerprint":"fp","watermark":%q}`, checkpointVersion, wm.Format(time.RFC3339))))
+	set := h.settings("fp")
+	set.Source = &untimedAPI{fakeAPI: h.api, ids: map[string]bool{"e0005": true, "e0006": true}} // the first page's last
+	p, err := New(&cfg, set, h.rec)
+	require.NoError(t, err)
+	require.NoError(t, p.startWith(context.Background(), h.host, h.store))
+	defer func() { require.NoError(t, p.Shutdown(context.Background())) }()
+	h.api.gate <- struct{}{} // first page read
+	require.Eventually(t, func() bool { _, d, _ := h.rec.counts(); return d == 7 }, 5*time.Second, time.Millisecond)
+	require.False(t, p.Seen("e0006"))
+	h.api.mu.Lock()
+	start := h.api.events[0].t
+	h.api.mu.Unlock()
+	h.api.add("shift1", start.Add(-time.Second))
+	h.api.add("shift2", start.Add(-time.Second))
+	close(h.api.gate)
+	h.waitDelivered(t, want)
+	time.Sleep(50 * time.Millisecond)
+	_, _, dup := h.rec.counts()
+	assert.Zero(t, dup, "e0005 and e0006, shown again by the second page, are dropped")
 }
