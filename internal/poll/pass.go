@@ -194,7 +194,7 @@ func (p *Poller) deliver(ctx context.Context, w Window, page Page, previous []st
 	for _, id := range previous {
 		prev[id] = struct{}{}
 	}
-	handled, dropped, err := p.claimRecords(ctx, page.Logs, true, prev)
+	handled, dropped, err := p.claimRecords(ctx, page.Logs, true, prev, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -246,7 +246,7 @@ func (p *Poller) commit(ctx context.Context, l lane, ps *passState, next string,
 	} else {
 		ps.Cursor = next
 	}
-	floor := p.floor()
+	floor := p.keepFloor()
 	keepFrom := floor.UnixNano()
 	p.settle(handled, true, func(h idTime) bool { return h.t >= keepFrom })
 	if next == "" {

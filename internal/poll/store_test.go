@@ -244,7 +244,7 @@ func TestCheckpointIndexStaysBoundedDuringAnAPIOutage(t *testing.T) {
 	require.NoError(t, err)
 
 	h.api.setFailing(&APIError{Class: ClassAuth, Err: errors.New("key revoked")})
-	hook := SharedStream(s.p, h.rec)
+	hook := SharedStream(s.p, h.rec, nil)
 	var hooks []lateEvent
 	for i := range 24 * 60 { // a day of one webhook event a minute
 		h.clock.advance(time.Minute)

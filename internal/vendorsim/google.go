@@ -92,7 +92,24 @@ type Activity struct {
 	UniqueQualifier int64
 	Application     string
 	Name            string
+	ActorEmail      string
+	ActorProfileID  string
 }
+
+func (a gActivity) describe(app string) Activity {
+	email := userEmail(a.user)
+	if app == "admin" {
+		email = googleAdmin
+	}
+	return Activity{Time: formatMillis(a.ms), UniqueQualifier: a.qual, Application: app,
+		Name: eventRow(googleEvents, app, a.event).name, ActorEmail: email, ActorProfileID: profileID(a.user)}
+}
+
+func userEmail(user uint16) string {
+	return fmt.Sprintf("%s.%d@example.com", firstNames[int(user)%len(firstNames)], user)
+}
+
+func profileID(user uint16) string { return fmt.Sprintf("1%020d", user) }
 
 // ReportsAPI is a mock of the Admin SDK Reports API activities.list and of
 // Google's OAuth token endpoint (JWT-bearer grant, domain-wide delegation).
@@ -127,6 +144,7 @@ func (g *ReportsAPI) Generate(r *rand.Rand, app string, n int, from, to time.Tim
 		t := from.Add(time.Duration(float64(span) * float64(i) / float64(n)))
 		rows = append(rows, gActivity{ms: t.UnixMilli(), qual: g.qual, event: uint8(r.IntN(len(googleEvents[app]))), user: uint16(r.IntN(5000))})
 	}
+	g.addTwins(app, rows[len(g.apps[app]):])
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ms < rows[j].ms })
 	g.apps[app] = rows
 }
@@ -138,10 +156,9 @@ func (g *ReportsAPI) Insert(app string, t time.Time) Activity {
 	defer g.mu.Unlock()
 	g.qual++
 	a := gActivity{ms: t.UnixMilli(), qual: g.qual}
-	rows := append(g.apps[app], a)
-	sort.Slice(rows, func(i, j int) bool { return rows[i].ms < rows[j].ms })
-	g.apps[app] = rows
-	return Activity{Time: formatMillis(a.ms), UniqueQualifier: a.qual, Application: app, Name: googleEvents[app][0].name}
+	g.insert(app, a)
+	g.addTwins(app, []gActivity{a})
+	return a.describe(app)
 }
 
 // Activities lists the generated activities of app before t.
@@ -151,8 +168,7 @@ func (g *ReportsAPI) Activities(app string, before time.Time) []Activity {
 	var out []Activity
 	for _, a := range g.apps[app] {
 		if a.ms < before.UnixMilli() {
-			out = append(out, Activity{Time: formatMillis(a.ms), UniqueQualifier: a.qual, Application: app,
-				Name: googleEvents[app][a.event].name})
+			out = append(out, a.describe(app))
 		}
 	}
 	return out
@@ -267,17 +283,17 @@ func (g *ReportsAPI) list(app string, r *http.Request) ([]byte, error) {
 }
 
 func (g *ReportsAPI) writeActivity(b *strings.Builder, app string, a gActivity) {
-	ev := googleEvents[app][a.event]
-	email := fmt.Sprintf("%s.%d@example.com", firstNames[int(a.user)%len(firstNames)], a.user)
+	ev := eventRow(googleEvents, app, a.event)
+	email := userEmail(a.user)
 	params := ev.params
 	if app == "admin" {
 		params = strings.ReplaceAll(params, "{user}", email)
 		email = googleAdmin
 	}
 	fmt.Fprintf(b, `{"kind":"admin#reports#activity","id":{"time":%q,"uniqueQualifier":"%d","applicationName":%q,"customerId":%q},`+
-		`"etag":"\"e%d\"","actor":{"callerType":"USER","email":%q,"profileId":"1%020d"},"ownerDomain":"example.com",`+
+		`"etag":"\"e%d\"","actor":{"callerType":"USER","email":%q,"profileId":%q},"ownerDomain":"example.com",`+
 		`"ipAddress":"198.51.100.%d","events":[{"type":%q,"name":%q`,
-		formatMillis(a.ms), a.qual, app, g.Customer, a.qual, email, a.user, 1+int(a.user)%250, ev.typ, ev.name)
+		formatMillis(a.ms), a.qual, app, g.Customer, a.qual, email, profileID(a.user), 1+int(a.user)%250, ev.typ, ev.name)
 	if params != "" {
 		b.WriteString(`,"parameters":`)
 		b.WriteString(params)
