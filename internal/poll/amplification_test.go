@@ -36,7 +36,7 @@ type stepper struct {
 	p *Poller
 }
 
-func newStepper(b testing.TB, h *harness, cfg Config) *stepper {
+func newStepper(b *testing.B, h *harness, cfg Config) *stepper {
 	p, err := New(&cfg, h.settings("fp"), h.rec)
 	require.NoError(b, err)
 	p.client = h.store

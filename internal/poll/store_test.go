@@ -13,7 +13,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap/zapcore"
@@ -96,42 +95,6 @@ func (c *memClient) closes() int {
 	return c.closed
 }
 
-// restartOn starts a stepped poller on what the harness's store holds, as a
-// restart would; its component status goes nowhere.
-func restartOn(t testing.TB, h *harness, cfg Config) *stepper {
-	s := newStepper(t, h, cfg)
-	s.p.health.report = func(*componentstatus.Event) {}
-	return s
-}
-
-// runTo moves the clock a minute at a time until end, publishing what the API
-// shows by then and running every due pass; it returns what is still
-// unpublished.
-func (s *stepper) runTo(t testing.TB, end time.Time, pending []lateEvent) []lateEvent {
-	t.Helper()
-	for s.h.clock.Now().Before(end) {
-		s.h.clock.advance(time.Minute)
-		pending = s.h.publish(pending)
-		for range 10_000 {
-			caughtUp, err := s.p.passes(context.Background(), context.Background())
-			require.NoError(t, err)
-			if caughtUp {
-				break
-			}
-		}
-	}
-	return pending
-}
-
-// minutely is one on-time event a minute over [from, from+d).
-func minutely(prefix string, from time.Time, d time.Duration) []lateEvent {
-	var evs []lateEvent
-	for i := range int(d / time.Minute) {
-		evs = append(evs, lateEvent{id: fmt.Sprintf("%s%04d", prefix, i), t: from.Add(time.Duration(i) * time.Minute)})
-	}
-	return evs
-}
-
 // assertOnce asserts that every event was delivered exactly once.
 func (h *harness) assertOnce(t *testing.T, evs []lateEvent) {
 	t.Helper()
@@ -177,26 +140,26 @@ func TestFailedCheckpointWriteKeepsItsIds(t *testing.T) {
 	h := newHarness(t)
 	h.api.pageSize = 50
 	start := h.clock.Now()
-	evs := minutely("e", start.Add(-time.Hour), 4*time.Hour)
+	evs := everyMinute("e", start.Add(-time.Hour), 4*time.Hour)
 	pending := h.publish(evs)
 	cfg := lateConfig()
 	cfg.InitialLookback = 61 * time.Minute
-	first := restartOn(t, h, cfg)
+	first := newSyncPoller(t, h, cfg, h.store)
 	logs := h.logs
-	pending = first.runTo(t, start.Add(time.Hour), pending)
+	pending = first.runUntil(t, start.Add(time.Hour), pending)
 	h.store.failing.Store(true)
-	pending = first.runTo(t, start.Add(time.Hour+3*time.Minute), pending) // three minutes of commits fail
+	pending = first.runUntil(t, start.Add(time.Hour+3*time.Minute), pending) // three minutes of commits fail
 	h.store.failing.Store(false)
 	failed := logs.FilterMessageSnippet("saving the checkpoint failed").All()
 	require.Len(t, failed, 1, "logged once, not per page")
 	assert.Equal(t, zapcore.ErrorLevel, failed[0].Level)
-	pending = first.runTo(t, start.Add(time.Hour+4*time.Minute), pending)
+	pending = first.runUntil(t, start.Add(time.Hour+4*time.Minute), pending)
 	assert.Equal(t, 1, logs.FilterMessageSnippet("saving the checkpoint recovered").Len())
 	h.assertIndexStored(t)
 
-	second := restartOn(t, h, cfg)
+	second := newSyncPoller(t, h, cfg, h.store)
 	assert.Zero(t, h.logs.FilterMessageSnippet("missing from storage").Len())
-	second.runTo(t, start.Add(4*time.Hour), pending)
+	second.runUntil(t, start.Add(4*time.Hour), pending)
 	h.assertOnce(t, evs[:len(evs)-3]) // the last lie within the lag
 	h.assertIndexStored(t)
 }
@@ -208,13 +171,13 @@ func TestMissingChunkIsLoggedAndTheOthersLoad(t *testing.T) {
 	h := newHarness(t)
 	h.api.pageSize = 50
 	start := h.clock.Now()
-	pending := h.publish(minutely("e", start.Add(-time.Hour), 2*time.Hour))
+	pending := h.publish(everyMinute("e", start.Add(-time.Hour), 2*time.Hour))
 	cfg := lateConfig()
 	cfg.InitialLookback = 61 * time.Minute
-	restartOn(t, h, cfg).runTo(t, start.Add(30*time.Minute), pending)
+	newSyncPoller(t, h, cfg, h.store).runUntil(t, start.Add(30*time.Minute), pending)
 	require.NoError(t, h.store.Delete(context.Background(), chunkKey(0)))
 
-	s := restartOn(t, h, cfg)
+	s := newSyncPoller(t, h, cfg, h.store)
 	warned := h.logs.FilterMessageSnippet("chunks of delivered ids are missing from storage").All()
 	require.Len(t, warned, 1)
 	assert.Equal(t, zapcore.WarnLevel, warned[0].Level)
@@ -237,9 +200,9 @@ func TestCheckpointIndexStaysBoundedDuringAnAPIOutage(t *testing.T) {
 	cfg.Lag = 30 * time.Second
 	cfg.InitialLookback = 10 * time.Minute
 	start := h.clock.Now()
-	pending := h.publish(minutely("e", start.Add(-10*time.Minute), 40*time.Minute))
-	s := restartOn(t, h, cfg)
-	pending = s.runTo(t, start.Add(30*time.Minute), pending)
+	pending := h.publish(everyMinute("e", start.Add(-10*time.Minute), 40*time.Minute))
+	s := newSyncPoller(t, h, cfg, h.store)
+	pending = s.runUntil(t, start.Add(30*time.Minute), pending)
 	steady, err := h.store.Get(context.Background(), checkpointKey)
 	require.NoError(t, err)
 
@@ -266,12 +229,12 @@ func TestCheckpointIndexStaysBoundedDuringAnAPIOutage(t *testing.T) {
 	t.Logf("checkpoint: %d B in steady state, %d B after the outage", len(steady), len(after))
 	assert.Less(t, len(after), 8_000, "at most 64 buckets in the index")
 
-	restarted := restartOn(t, h, cfg)
+	restarted := newSyncPoller(t, h, cfg, h.store)
 	for _, e := range hooks {
 		require.True(t, restarted.p.Seen(e.id), "%s survives the restart", e.id)
 	}
-	restarted.runTo(t, h.clock.Now().Add(time.Hour), pending)
-	h.assertOnce(t, append(minutely("e", start.Add(-10*time.Minute), 40*time.Minute), hooks...))
+	restarted.runUntil(t, h.clock.Now().Add(time.Hour), pending)
+	h.assertOnce(t, append(everyMinute("e", start.Add(-10*time.Minute), 40*time.Minute), hooks...))
 	assert.False(t, restarted.p.Seen(hooks[len(hooks)-1].id), "forgotten once the floor passed it")
 	restarted.p.mu.Lock()
 	assert.LessOrEqual(t, len(restarted.p.cp.Seen.Buckets), 16, "about the horizon's buckets again")
@@ -294,7 +257,7 @@ func TestMidWindowCommitWritesOnlyTheNewIds(t *testing.T) {
 	h.api.addAll(evs)
 	cfg := NewDefaultConfig(time.Minute, 3*time.Minute, 6*time.Hour)
 	cfg.InitialLookback = 31 * time.Minute
-	s := restartOn(t, h, cfg)
+	s := newSyncPoller(t, h, cfg, h.store)
 	_, err := s.p.passes(context.Background(), context.Background())
 	require.NoError(t, err)
 	require.Len(t, h.store.batches, 3, "a window of three pages")
@@ -343,9 +306,19 @@ func TestShiftedRowsTheSeenSetDoesNotHoldAreDeduped(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, p.startWith(context.Background(), h.host, h.store))
 	defer func() { require.NoError(t, p.Shutdown(context.Background())) }()
-	h.api.gate <- struct{}{} // first page read
-	require.Eventually(t, func() bool { _, d, _ := h.rec.counts(); return d == 7 }, 5*time.Second, time.Millisecond)
+	h.shiftUnderFirstPage(t, want)
 	require.False(t, p.Seen("e0006"))
+	_, _, dup := h.rec.counts()
+	assert.Zero(t, dup, "e0005 and e0006, shown again by the second page, are dropped")
+}
+
+// shiftUnderFirstPage lets a gated stream's first page (7 events) through,
+// inserts two rows before it, so that every offset shifts by two, lets the
+// rest through and waits until want events were delivered, and a little more.
+func (h *harness) shiftUnderFirstPage(t *testing.T, want int) {
+	t.Helper()
+	h.api.gate <- struct{}{}
+	require.Eventually(t, func() bool { _, d, _ := h.rec.counts(); return d == 7 }, 5*time.Second, time.Millisecond)
 	h.api.mu.Lock()
 	start := h.api.events[0].t
 	h.api.mu.Unlock()
@@ -354,6 +327,4 @@ func TestShiftedRowsTheSeenSetDoesNotHoldAreDeduped(t *testing.T) {
 	close(h.api.gate)
 	h.waitDelivered(t, want)
 	time.Sleep(50 * time.Millisecond)
-	_, _, dup := h.rec.counts()
-	assert.Zero(t, dup, "e0005 and e0006, shown again by the second page, are dropped")
 }
