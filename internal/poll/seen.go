@@ -41,7 +41,8 @@ type seenIDs struct {
 }
 
 type seenBucket struct {
-	// Chunks [FirstChunk, NextChunk) hold the bucket's ids in storage.
+	// Chunks [FirstChunk, NextChunk) hold the bucket's ids in storage (the
+	// last, while unsaved, once a write succeeds).
 	FirstChunk uint64    `json:"first_chunk"`
 	NextChunk  uint64    `json:"next_chunk"`
 	Opened     time.Time `json:"opened"`
@@ -116,8 +117,9 @@ func (s *seenIDs) takes(b *seenBucket, now time.Time, width time.Duration, limit
 }
 
 // extends reports whether the next chunk handed out would follow b's chunks,
-// so b may gain pending ids. It does not for a bucket whose newer neighbours
-// were pruned after they got chunks.
+// so b may gain pending ids. It does not once a newer bucket got a chunk, even
+// if that bucket was pruned since (then the newest bucket takes ids again only
+// if the clock stepped back).
 func (s *seenIDs) extends(b *seenBucket) bool {
 	return !b.hasChunks() || b.NextChunk == s.NextChunk
 }
