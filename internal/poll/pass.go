@@ -244,20 +244,26 @@ func (p *Poller) commit(ctx context.Context, l lane, ps *passState, next string,
 	if next == "" {
 		l.state.Watermark, l.state.Pass = ps.End, nil
 	} else {
-		ps.Cursor, ps.Previous = next, seen
+		ps.Cursor = next
 	}
 	floor := p.keepFloor()
 	keepFrom := floor.UnixNano()
 	p.settle(handled, true, func(h idTime) bool { return h.t >= keepFrom })
 	if next == "" {
 		cp.Seen.prune(floor, p.cfg.MaxRecentIDs)
+	} else {
+		// The seen set drops the page's rows that a shifted offset shows
+		// again; Previous needs only those it does not hold (normally none).
+		ps.Previous = cp.Seen.notHeld(seen)
 	}
-	ops, err := cp.encode()
+	ops, w, err := cp.encode()
 	p.mu.Unlock()
 	if err == nil {
-		err = saveCheckpoint(ctx, p.client, ops)
+		err = p.save(ctx, ops, w)
 	}
 	if err != nil {
-		p.logger.Error("could not save the checkpoint; events may be delivered again after a restart", zap.Error(err))
+		p.saveFails.failed(zapcore.ErrorLevel, err, "retrying with the next page; a restart before then delivers again what was delivered since the last checkpoint saved")
+		return
 	}
+	p.saveFails.recovered()
 }

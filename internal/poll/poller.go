@@ -60,6 +60,7 @@ type Poller struct {
 	health     streamHealth
 	apiFails   failureLog
 	drainFails failureLog
+	saveFails  failureLog
 
 	cancel context.CancelFunc
 	// abandon cancels deliveries, which otherwise outlive the loop's context
@@ -107,6 +108,7 @@ func New(cfg *Config, set Settings, next consumer.Logs) (*Poller, error) {
 		attrs:      attribute.NewSet(attribute.String("receiver", set.Receiver.ID.String()), attribute.String("stream", set.Stream)),
 		apiFails:   failureLog{logger: logger, now: set.Now, what: "polling the vendor API"},
 		drainFails: failureLog{logger: logger, now: set.Now, what: "delivering to the pipeline"},
+		saveFails:  failureLog{logger: logger, now: set.Now, what: "saving the checkpoint"},
 	}
 	if s, ok := next.(*sharedStream); ok {
 		s.sharedBy(p)
@@ -214,10 +216,10 @@ func (p *Poller) Shutdown(ctx context.Context) error {
 // event may be delivered twice, never lost).
 func (p *Poller) saveSettled(ctx context.Context) {
 	p.mu.Lock()
-	ops, err := p.cp.encode()
+	ops, w, err := p.cp.encode()
 	p.mu.Unlock()
 	if err == nil {
-		err = saveCheckpoint(context.WithoutCancel(ctx), p.client, ops)
+		err = p.save(context.WithoutCancel(ctx), ops, w)
 	}
 	if err != nil {
 		p.logger.Error("could not save the checkpoint at shutdown; events may be delivered again after a restart", zap.Error(err))
