@@ -125,13 +125,25 @@ func (s *sharedStream) sharedBy(q *Poller) {
 // It publishes p's own floor for the pollers p shares with; the caller holds
 // p.mu.
 func (p *Poller) keepFloor() time.Time {
-	f := p.floor()
-	p.readFrom.Store(f.UnixNano())
+	f := p.publishFloor()
 	for _, q := range p.sharers {
 		if qf := time.Unix(0, q.readFrom.Load()); qf.Before(f) {
 			f = qf
 		}
 	}
+	return f
+}
+
+// publishFloor publishes floor() for the pollers p shares a stream with and
+// returns it. A new stream's floor precedes any event (its first window is not
+// done yet): published as Unix time 0, it holds back everything.
+func (p *Poller) publishFloor() time.Time {
+	f := p.floor()
+	var ns int64
+	if f.After(time.Unix(0, 0)) {
+		ns = f.UnixNano()
+	}
+	p.readFrom.Store(ns)
 	return f
 }
 
@@ -168,20 +180,34 @@ func (s *sharedStream) Capabilities() consumer.Capabilities {
 }
 
 func (s *sharedStream) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	claimed, dropped, err := s.p.claimRecords(ctx, ld, false, nil, s.match)
+	claimed, err := s.claim(ctx, ld)
 	if err != nil {
 		return err
 	}
-	s.p.countDuplicates(dropped)
-	if ld.LogRecordCount() == 0 {
-		return nil
+	if ld.LogRecordCount() > 0 {
+		err = s.next.ConsumeLogs(ctx, ld)
 	}
-	err = s.next.ConsumeLogs(ctx, ld)
+	s.settle(claimed, err)
+	return err
+}
+
+// claim drops from ld the copies s.p delivered or is delivering, and claims
+// the rest in s.p until settle.
+func (s *sharedStream) claim(ctx context.Context, ld plog.Logs) ([]idTime, error) {
+	claimed, dropped, err := s.p.claimRecords(ctx, ld, false, nil, s.match)
+	if err != nil {
+		return nil, err
+	}
+	s.p.countDuplicates(dropped)
+	return claimed, nil
+}
+
+// settle ends claim's claims once next answered err.
+func (s *sharedStream) settle(claimed []idTime, err error) {
 	handled := err == nil || (s.byPass && consumererror.IsPermanent(err))
 	s.p.mu.Lock()
 	s.p.settle(claimed, handled, nil)
 	s.p.mu.Unlock()
-	return err
 }
 
 func (p *Poller) countDuplicates(n int) {

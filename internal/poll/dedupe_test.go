@@ -361,3 +361,81 @@ func TestSharerCopyRefusedForGoodIsDroppedOnce(t *testing.T) {
 	assert.Equal(t, int64(1), h.counter(t, "otelcol_authtrail_poll_records_dropped"), "the second stream's refused page")
 	assert.Positive(t, h.counter(t, "otelcol_authtrail_poll_duplicates_dropped"), "the first stream's copy, read by its re-reads")
 }
+
+// sharedEventsInBoth puts 20 shared events ("s00".."s19") in both APIs,
+// between 5h and about 3h before now: inside initial_lookback (6h), older
+// than the 2h horizon of lateConfig.
+func sharedEventsInBoth(h *harness, other *fakeAPI) {
+	now := h.clock.Now()
+	for i := range 20 {
+		id, at := fmt.Sprintf("s%02d", i), now.Add(-5*time.Hour+time.Duration(i)*6*time.Minute)
+		h.api.add(id, at)
+		other.add(id, at)
+	}
+}
+
+// A sharer stopped for good (a request only a configuration change can fix)
+// holds none of the owner's ids back: the owner forgets them past its own
+// lanes, as alone.
+func TestStoppedSharerDoesNotPinTheOwnersSeenSet(t *testing.T) {
+	h := newHarness(t)
+	other := &fakeAPI{pageSize: 5}
+	other.setFailing(&APIError{Class: ClassRejected, Err: errors.New("400 bad request")})
+	sharedEventsInBoth(h, other)
+	first, second := h.sharing(t, lateConfig(), other, h.rec)
+	h.run(t, first, h.store)
+	h.run(t, second, newMemClient())
+	h.waitDelivered(t, 20)
+	require.Eventually(t, func() bool {
+		select {
+		case <-second.done:
+			return true
+		default:
+			return false
+		}
+	}, 5*time.Second, 5*time.Millisecond, "the sharer stopped for good")
+
+	// Ten hours later (five horizons), the owner's lanes are far past s00.
+	for range 60 {
+		h.clock.advance(10 * time.Minute)
+		h.waitCaughtUp(t, first)
+	}
+	first.mu.Lock()
+	own := first.floor()
+	first.mu.Unlock()
+	require.True(t, own.After(h.clock.Now().Add(-3*time.Hour)), "the owner's own floor moved on: %s", own)
+	assert.False(t, first.Seen("s00"), "an id 15h old, past every lane that still runs, is forgotten")
+}
+
+// A sharer counts as emitted (and as late events recovered) only the records
+// it hands to the pipeline, not the copies the owner had delivered.
+func TestSharerCountsOnlyWhatItEmits(t *testing.T) {
+	h := newHarness(t)
+	other := &fakeAPI{pageSize: 5}
+	sharedEventsInBoth(h, other)
+	first, second := h.sharing(t, lateConfig(), other, h.rec)
+	h.run(t, first, h.store)
+	h.waitCaughtUp(t, first)
+	h.waitDelivered(t, 20)
+	h.run(t, second, newMemClient())
+	h.waitCaughtUp(t, second)
+	total, _, _ := h.rec.counts()
+	require.Equal(t, 20, total, "the sharer's 20 copies were dropped")
+	require.Equal(t, int64(20), h.counter(t, "otelcol_authtrail_poll_duplicates_dropped"))
+
+	// A late copy in each stream: the owner's re-read delivers it, the
+	// sharer's re-read reads the other copy, which is dropped.
+	wm := first.Watermark()
+	h.api.add("s-late", wm.Add(-time.Minute))
+	h.clock.advance(20 * time.Minute)
+	h.waitCaughtUp(t, first)
+	h.waitCaughtUp(t, second)
+	other.add("s-late", wm.Add(-time.Minute))
+	h.clock.advance(time.Hour)
+	h.waitCaughtUp(t, first)
+	h.waitCaughtUp(t, second)
+	require.Equal(t, 1, h.rec.count("s-late"))
+
+	assert.Equal(t, int64(21), h.counter(t, "otelcol_authtrail_poll_events_emitted"), "records sent down the pipeline")
+	assert.Equal(t, int64(1), h.counter(t, "otelcol_authtrail_poll_late_events_recovered"), "late events delivered")
+}

@@ -39,7 +39,7 @@ func (g *Group) Start(ctx context.Context, host component.Host) error {
 	g.mu.Unlock()
 	for i, p := range g.pollers {
 		if err := p.Start(ctx, host); err != nil {
-			for _, started := range g.pollers[:i] {
+			for _, started := range slices.Backward(g.pollers[:i]) {
 				err = errors.Join(err, started.Shutdown(ctx))
 			}
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -136,7 +137,7 @@ func (p *Poller) startWith(ctx context.Context, host component.Host, client stor
 	}
 	p.cp = cp
 	p.setLanes(p.set.Now())
-	p.readFrom.Store(p.floor().UnixNano())
+	p.publishFloor()
 	p.logStart()
 	runCtx, cancel := context.WithCancel(context.Background())
 	deliverCtx, abandon := context.WithCancel(context.Background())
@@ -245,6 +246,7 @@ func (p *Poller) run(ctx, deliverCtx context.Context) {
 		}
 		var apiErr *APIError
 		if errors.As(err, &apiErr) && apiErr.Permanent() {
+			p.readFrom.Store(math.MaxInt64) // stopped for good: it holds no one's ids back
 			return
 		}
 		wait := p.cfg.PollInterval
