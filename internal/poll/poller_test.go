@@ -45,6 +45,9 @@ type fakeAPI struct {
 	// precision, when set, truncates the requested range like a vendor whose
 	// range parameters have that resolution.
 	precision time.Duration
+	// lastCtx is the context of the latest Fetch: the poll loop's, so a test
+	// can wait until Shutdown cancelled it.
+	lastCtx atomic.Value
 }
 
 type fakeEvent struct {
@@ -75,6 +78,7 @@ func (f *fakeAPI) setFailing(err error) {
 
 func (f *fakeAPI) Fetch(ctx context.Context, w Window, cursor string) (Page, error) {
 	f.calls.Add(1)
+	f.lastCtx.Store(ctx)
 	if f.gate != nil {
 		select {
 		case <-f.gate:
@@ -511,7 +515,7 @@ func TestShutdownDuringConsumeDeliversOnce(t *testing.T) {
 	<-block.entered
 	done := make(chan error)
 	go func() { done <- p.Shutdown(context.Background()) }()
-	time.Sleep(20 * time.Millisecond) // shutdown has cancelled the loop
+	<-h.api.lastCtx.Load().(context.Context).Done() // shutdown has cancelled the loop
 	close(block.release)
 	require.NoError(t, <-done)
 	_, first, _ := h.rec.counts()

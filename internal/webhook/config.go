@@ -151,8 +151,9 @@ func (c *Config) Validate() error {
 	if c.RetryAfter < time.Second {
 		errs = append(errs, fmt.Errorf("retry_after: must be at least 1s, got %s", c.RetryAfter))
 	}
-	if c.ServerConfig.MaxRequestBodySize < 0 {
-		errs = append(errs, errors.New("max_request_body_size: must not be negative"))
+	if c.ServerConfig.MaxRequestBodySize <= 0 { // 0 would silently mean confighttp's 20 MiB
+		errs = append(errs, fmt.Errorf("max_request_body_size: must be positive (default %d), got %d",
+			DefaultMaxRequestBodySize, c.ServerConfig.MaxRequestBodySize))
 	}
 	for _, f := range []struct {
 		name  string

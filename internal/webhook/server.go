@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -327,7 +326,7 @@ func (s *Server) checkHeaders(w http.ResponseWriter, r *http.Request) bool {
 			"Content-Encoding "+enc+" not accepted; see compression_algorithms")
 		return false
 	}
-	if limit := s.cfg.ServerConfig.MaxRequestBodySize; limit > 0 && r.ContentLength > limit {
+	if limit := s.cfg.ServerConfig.MaxRequestBodySize; r.ContentLength > limit {
 		s.refuse(w, http.StatusRequestEntityTooLarge, ReasonTooLarge, tooLarge(limit))
 		return false
 	}
@@ -342,9 +341,6 @@ func (s *Server) checkHeaders(w http.ResponseWriter, r *http.Request) bool {
 // it answered. A body over the limit is cut off and its connection closed.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer) bool {
 	limit := s.cfg.ServerConfig.MaxRequestBodySize
-	if limit <= 0 {
-		limit = math.MaxInt64 - 1
-	}
 	over, err := readAtMost(buf, r.Body, limit)
 	switch {
 	case over || err != nil && bodyTooLarge(err):

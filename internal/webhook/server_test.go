@@ -316,6 +316,7 @@ func TestValidate(t *testing.T) {
 		"token name":     {func(c *Config) { c.RequiredHeader.Value = "x" }, "required_header.name"},
 		"token value":    {func(c *Config) { c.RequiredHeader.Name = "X-T" }, "required_header.value"},
 		"negative limit": {func(c *Config) { c.ServerConfig.MaxRequestBodySize = -1 }, "max_request_body_size"},
+		"zero limit":     {func(c *Config) { c.ServerConfig.MaxRequestBodySize = 0 }, "max_request_body_size: must be positive"},
 		"header bytes":   {func(c *Config) { c.MaxHeaderBytes = 0 }, "max_header_bytes: must be positive, got 0"},
 		"connections":    {func(c *Config) { c.MaxConnections = -1 }, "max_connections: must be positive"},
 		"concurrency":    {func(c *Config) { c.MaxConcurrentRequests = 0 }, "max_concurrent_requests: must be positive"},
