@@ -88,8 +88,9 @@ func parseServe(args []string) (serveOptions, error) {
 //	POST /sim/authgear/late?ago=<dur>     insert a row created <dur> ago; returns its id
 //	POST /sim/google/late?app=<a>&ago=<d> insert a Google activity <d> ago; returns it
 //	GET  /sim/google/truth                every Google activity generated while serving
-//	                                      (-google-rate), with its publication time; for
-//	                                      measurements, kept up to maxTruth of them
+//	                                      (-google-rate), with its publication time and
+//	                                      how often it was read; for measurements, kept
+//	                                      up to maxTruth of them
 //	GET  /sim/stats                       requests served
 //
 // Rows generated while serving (-rate, -google-rate) show up in the APIs after a
@@ -115,7 +116,7 @@ func runServe(args []string, out io.Writer) error {
 	var google *vendorsim.ReportsAPI
 	truth := &truthLog{}
 	if o.googleAddr != "" {
-		if google, err = startGoogle(o, r, now); err != nil {
+		if google, err = startGoogle(o, r, now, truth); err != nil {
 			return err
 		}
 		mux.HandleFunc("POST /sim/google/late", func(w http.ResponseWriter, req *http.Request) {
@@ -208,8 +209,9 @@ func serveUntilDone(ctx context.Context, srv *http.Server) error {
 }
 
 // startGoogle prepares the mock Reports API: its service-account key (created
-// if missing, token_uri pointing at the mock) and a backlog per application.
-func startGoogle(o serveOptions, r *mrand.Rand, now time.Time) (*vendorsim.ReportsAPI, error) {
+// if missing, token_uri pointing at the mock), a backlog per application, and
+// the reads it counts into truth.
+func startGoogle(o serveOptions, r *mrand.Rand, now time.Time, truth *truthLog) (*vendorsim.ReportsAPI, error) {
 	key, err := loadOrCreateGoogleKey(o.googleKey, "http://"+o.googleAddr+"/token")
 	if err != nil {
 		return nil, err
@@ -220,6 +222,7 @@ func startGoogle(o serveOptions, r *mrand.Rand, now time.Time) (*vendorsim.Repor
 		g.Generate(r, app, o.backlog, now.Add(-o.span), now)
 	}
 	g.Late = o.late
+	g.OnServe = truth.served
 	return g, nil
 }
 
@@ -248,28 +251,48 @@ func generateGoogle(ctx context.Context, g *vendorsim.ReportsAPI, r *mrand.Rand,
 // maxTruth bounds the truth log: a benchmark's worth of activities.
 const maxTruth = 1_000_000
 
-// truthLog keeps the activities generated while serving, for measurements
-// that compare what a collector delivered with what the sim published.
+// truthLog keeps the activities generated while serving and how often the API
+// returned each, for measurements that compare what a collector delivered with
+// what the sim published, and what it read to do so.
 type truthLog struct {
-	mu         sync.Mutex
-	activities []vendorsim.Activity
-	dropped    int
+	mu      sync.Mutex
+	entries []truthEntry
+	byQual  map[int64]int // index into entries
+	dropped int
+}
+
+type truthEntry struct {
+	vendorsim.Activity
+	Reads int // times activities.list returned it
 }
 
 func (l *truthLog) add(a vendorsim.Activity) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.activities) == maxTruth {
+	if len(l.entries) == maxTruth {
 		l.dropped++
 		return
 	}
-	l.activities = append(l.activities, a)
+	if l.byQual == nil {
+		l.byQual = map[int64]int{}
+	}
+	l.byQual[a.UniqueQualifier] = len(l.entries)
+	l.entries = append(l.entries, truthEntry{Activity: a})
+}
+
+// served counts a read of an activity (ReportsAPI.OnServe).
+func (l *truthLog) served(_ string, qual int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if i, ok := l.byQual[qual]; ok {
+		l.entries[i].Reads++
+	}
 }
 
 func (l *truthLog) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	writeJSONReply(w, map[string]any{"activities": l.activities, "dropped": l.dropped})
+	writeJSONReply(w, map[string]any{"activities": l.entries, "dropped": l.dropped})
 }
 
 func loadOrCreateGoogleKey(path, tokenURL string) (*rsa.PrivateKey, error) {

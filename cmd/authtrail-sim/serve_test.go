@@ -56,11 +56,15 @@ func TestGenerateGoogleRecordsTruth(t *testing.T) {
 	start := time.Now()
 	generateGoogle(ctx, g, mrand.New(mrand.NewPCG(1, 2)), 20, truth)
 	elapsed := time.Since(start)
+	firstQual := truth.entries[0].UniqueQualifier
+	truth.served("admin", firstQual)
+	truth.served("admin", firstQual)
+	truth.served("admin", -1) // not generated while serving: not counted
 
 	rec := httptest.NewRecorder()
 	truth.ServeHTTP(rec, httptest.NewRequest("GET", "/sim/google/truth", nil))
 	var got struct {
-		Activities []vendorsim.Activity
+		Activities []truthEntry
 		Dropped    int
 	}
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got))
@@ -71,7 +75,12 @@ func TestGenerateGoogleRecordsTruth(t *testing.T) {
 	assert.InDelta(t, 20*elapsed.Seconds(), perApp, 3, "20 a second per application")
 	assert.Zero(t, got.Dropped)
 	last := map[string]time.Time{}
-	for _, a := range got.Activities {
+	for i, a := range got.Activities {
+		if i == 0 {
+			assert.Equal(t, 2, a.Reads)
+		} else {
+			assert.Zero(t, a.Reads)
+		}
 		at, err := time.Parse(time.RFC3339Nano, a.Time)
 		require.NoError(t, err)
 		pub, err := time.Parse(time.RFC3339Nano, a.Published)

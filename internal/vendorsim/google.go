@@ -113,6 +113,10 @@ type ReportsAPI struct {
 	// Late delays the activities Generate and Add make (set it before serving):
 	// list shows an activity only from its publication time on.
 	Late LateMix
+	// OnServe, when set (before serving), is called for every activity list
+	// returns, under the mock's read lock, for measurements of how often each
+	// activity is read.
+	OnServe func(app string, uniqueQualifier int64)
 
 	mu       sync.RWMutex
 	apps     map[string][]gActivity // per application, sorted oldest first
@@ -299,6 +303,9 @@ func (g *ReportsAPI) list(app string, r *http.Request) ([]byte, error) {
 			b.WriteByte(',')
 		}
 		g.writeActivity(&b, app, a)
+		if g.OnServe != nil {
+			g.OnServe(app, a.qual)
+		}
 		count++
 	}
 	g.mu.RUnlock()

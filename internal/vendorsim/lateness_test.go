@@ -164,6 +164,11 @@ func TestGooglePaginationIsStableWhileRowsAppear(t *testing.T) {
 	g.Late = LateMix{Parts: []LatePart{{Fraction: 1, Min: 50 * time.Minute, Max: 50 * time.Minute}}}
 	g.Add(r, "admin", now.Add(-50*time.Minute+200*time.Millisecond)) // published during the pass
 
+	reads := map[int64]int{}
+	g.OnServe = func(app string, q int64) {
+		assert.Equal(t, "admin", app)
+		reads[q]++
+	}
 	first, token := googlePage(t, g, "admin", from, to, 10, "")
 	require.Len(t, first, 10)
 	// Newer than every row served so far, so a live offset would shift by two.
@@ -183,7 +188,13 @@ func TestGooglePaginationIsStableWhileRowsAppear(t *testing.T) {
 		assert.LessOrEqual(t, q, int64(25), "qualifier %d appeared within the pass", q)
 		seen[q] = true
 	}
+	assert.Len(t, reads, 25)
+	for q, n := range reads {
+		assert.Equal(t, 1, n, "OnServe: qualifier %d served once", q)
+	}
 	assert.Len(t, googlePass(t, g, "admin", from, to, 10), 28, "the next pass sees them")
+	assert.Len(t, reads, 28)
+	assert.Equal(t, 2, reads[1], "OnServe counts every read")
 }
 
 func authgearPass(t *testing.T, a *AuthgearAPI, from, to time.Time, first int, during func()) []string {
