@@ -241,7 +241,9 @@ func generateGoogle(ctx context.Context, g *vendorsim.ReportsAPI, r *mrand.Rand,
 			for due := int(rate * now.Sub(start).Seconds()); made < due; made++ {
 				t := start.Add(time.Duration(float64(made+1) / rate * float64(time.Second)))
 				for _, app := range vendorsim.GoogleApplications() {
-					truth.add(g.Add(r, app, t))
+					for _, a := range g.Add(r, app, t) { // with its twin, if any
+						truth.add(a)
+					}
 				}
 			}
 		}
@@ -262,11 +264,11 @@ type truthLog struct {
 }
 
 type truthEntry struct {
-	vendorsim.Activity
+	vendorsim.Arrival
 	Reads int // times activities.list returned it
 }
 
-func (l *truthLog) add(a vendorsim.Activity) {
+func (l *truthLog) add(a vendorsim.Arrival) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.entries) == maxTruth {
@@ -277,7 +279,7 @@ func (l *truthLog) add(a vendorsim.Activity) {
 		l.byQual = map[int64]int{}
 	}
 	l.byQual[a.UniqueQualifier] = len(l.entries)
-	l.entries = append(l.entries, truthEntry{Activity: a})
+	l.entries = append(l.entries, truthEntry{Arrival: a})
 }
 
 // served counts a read of an activity (ReportsAPI.OnServe).

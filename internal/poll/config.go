@@ -7,6 +7,7 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/confmap"
 )
 
 // Config is the poll part of a polling receiver's configuration.
@@ -39,19 +40,32 @@ type Config struct {
 func NewDefaultConfig(interval, lag, horizon time.Duration) Config {
 	bo := configretry.NewDefaultBackOffConfig()
 	bo.MaxElapsedTime = 0 // keep retrying; the pass resumes where it stopped
-	overlap := 2 * time.Minute
-	if horizon > 0 {
-		overlap = 0
-	}
 	return Config{
 		PollInterval:    interval,
 		Lag:             lag,
-		Overlap:         overlap,
+		Overlap:         defaultOverlap(horizon),
 		InitialLookback: 24 * time.Hour,
 		MaxWindow:       time.Hour,
 		BackOff:         bo,
 		MaxRecentIDs:    2_000_000,
 		LateArrivals:    LateArrivalsConfig{Horizon: horizon},
+	}
+}
+
+func defaultOverlap(horizon time.Duration) time.Duration {
+	if horizon > 0 {
+		return 0
+	}
+	return 2 * time.Minute
+}
+
+// ApplyOverlapDefault sets overlap, when conf leaves it unset, to the default
+// of the configured horizon: a user who turns re-reads off gets the 2m overlap
+// that the default horizon had made 0. Receivers call it from their Unmarshal
+// after decoding conf.
+func (c *Config) ApplyOverlapDefault(conf *confmap.Conf) {
+	if !conf.IsSet("overlap") {
+		c.Overlap = defaultOverlap(c.LateArrivals.Horizon)
 	}
 }
 

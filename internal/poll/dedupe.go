@@ -2,9 +2,16 @@ package poll // import "github.com/authtrail/authtrail/internal/poll"
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"time"
 
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/authtrail/authtrail/internal/schema"
@@ -28,12 +35,13 @@ type claim struct {
 
 // claimRecords removes from ld the records whose event.id was delivered, is
 // claimed durably, or repeats within ld or skip, and claims the rest; it waits
-// for tentative claims on them first. It returns the ids and times claimed and
-// the number of records removed.
-func (p *Poller) claimRecords(ctx context.Context, ld plog.Logs, durable bool, skip map[string]struct{}) ([]idTime, int, error) {
+// for tentative claims on them first. Only records match accepts (nil: all)
+// are considered; the others are kept and not claimed. It returns the ids and
+// times claimed and the number of records removed.
+func (p *Poller) claimRecords(ctx context.Context, ld plog.Logs, durable bool, skip map[string]struct{}, match func(plog.LogRecord) bool) ([]idTime, int, error) {
 	for {
 		p.mu.Lock()
-		if wait := p.tentativeClaim(ld); wait != nil {
+		if wait := p.tentativeClaim(ld, match); wait != nil {
 			p.mu.Unlock()
 			if p.onClaimWait != nil {
 				p.onClaimWait()
@@ -45,18 +53,18 @@ func (p *Poller) claimRecords(ctx context.Context, ld plog.Logs, durable bool, s
 				return nil, 0, fmt.Errorf("waiting for another delivery of the same event: %w", ctx.Err())
 			}
 		}
-		kept, dropped := p.claimAll(ld, durable, skip)
+		kept, dropped := p.claimAll(ld, durable, skip, match)
 		p.mu.Unlock()
 		return kept, dropped, nil
 	}
 }
 
-// tentativeClaim returns the done channel of a tentative claim on one of ld's
-// ids, if any; the caller holds p.mu.
-func (p *Poller) tentativeClaim(ld plog.Logs) <-chan struct{} {
+// tentativeClaim returns the done channel of a tentative claim on the id of
+// one of ld's matching records, if any; the caller holds p.mu.
+func (p *Poller) tentativeClaim(ld plog.Logs, match func(plog.LogRecord) bool) <-chan struct{} {
 	var wait chan struct{}
-	forEachEventID(ld, func(id string, _ plog.LogRecord) bool {
-		if c, ok := p.claims[id]; ok && !c.durable {
+	forEachEventID(ld, func(id string, lr plog.LogRecord) bool {
+		if c, ok := p.claims[id]; ok && !c.durable && matches(match, lr) {
 			wait = c.done
 			return false
 		}
@@ -66,9 +74,12 @@ func (p *Poller) tentativeClaim(ld plog.Logs) <-chan struct{} {
 }
 
 // claimAll drops and claims as claimRecords says; the caller holds p.mu.
-func (p *Poller) claimAll(ld plog.Logs, durable bool, skip map[string]struct{}) (kept []idTime, dropped int) {
+func (p *Poller) claimAll(ld plog.Logs, durable bool, skip map[string]struct{}, match func(plog.LogRecord) bool) (kept []idTime, dropped int) {
 	inBatch := map[string]struct{}{}
 	removeByEventID(ld, func(id string, lr plog.LogRecord) bool {
+		if !matches(match, lr) {
+			return false
+		}
 		_, skipped := skip[id]
 		_, again := inBatch[id]
 		_, claimed := p.claims[id]
@@ -98,17 +109,70 @@ func (p *Poller) settle(ids []idTime, delivered bool, keep func(idTime) bool) {
 	}
 }
 
+// sharedBy makes q, a poller whose consumer is s, a sharer of s.p: s.p keeps
+// its delivered ids for q (see keepFloor), and a copy of q's that the pipeline
+// refuses for good is settled as q's pass settles it (see ConsumeLogs).
+func (s *sharedStream) sharedBy(q *Poller) {
+	s.byPass = true
+	s.p.mu.Lock()
+	defer s.p.mu.Unlock()
+	s.p.sharers = append(s.p.sharers, q)
+}
+
+// keepFloor is the earliest event time whose delivered ids p keeps: what p's
+// lanes and its sharers' lanes can still read. A stream reporting some of p's
+// events may be hours behind p (catching up, say) and still meet p's copies.
+// It publishes p's own floor for the pollers p shares with; the caller holds
+// p.mu.
+func (p *Poller) keepFloor() time.Time {
+	f := p.publishFloor()
+	for _, q := range p.sharers {
+		if qf := time.Unix(0, q.readFrom.Load()); qf.Before(f) {
+			f = qf
+		}
+	}
+	return f
+}
+
+// publishFloor publishes floor() for the pollers p shares a stream with and
+// returns it. A new stream's floor precedes any event (its first window is not
+// done yet): published as Unix time 0, it holds back everything.
+func (p *Poller) publishFloor() time.Time {
+	f := p.floor()
+	var ns int64
+	if f.After(time.Unix(0, 0)) {
+		ns = f.UnixNano()
+	}
+	p.readFrom.Store(ns)
+	return f
+}
+
+func matches(match func(plog.LogRecord) bool, lr plog.LogRecord) bool {
+	return match == nil || match(lr)
+}
+
 // SharedStream returns a consumer for events that reach the receiver another
-// way (a vendor webhook) while p polls the same stream: it drops events p
-// delivered or is delivering, and once next accepted the rest, p drops them
-// when a pass reads them.
-func SharedStream(p *Poller, next consumer.Logs) consumer.Logs {
-	return &sharedStream{p: p, next: next}
+// way while p polls the same events: a vendor webhook, or another stream
+// reporting some of p's events too. It drops the events p delivered or is
+// delivering, and once next accepted the rest, p drops them when a pass reads
+// them. Only records match accepts (nil: all) are deduped and remembered;
+// the others pass through untouched, so p's seen-set grows only with events
+// both ways carry. When it is another poller's consumer, p keeps its
+// delivered ids until that poller's lanes are past them too.
+//
+// A copy the pipeline refuses is forgotten, so that p delivers its own, but
+// for a poller's copy refused for good: that poller drops it and goes on (see
+// dropPage), and p drops its own copy too, so an event is dropped once or
+// accepted once, never both.
+func SharedStream(p *Poller, next consumer.Logs, match func(plog.LogRecord) bool) consumer.Logs {
+	return &sharedStream{p: p, next: next, match: match}
 }
 
 type sharedStream struct {
-	p    *Poller
-	next consumer.Logs
+	p      *Poller
+	next   consumer.Logs
+	match  func(plog.LogRecord) bool
+	byPass bool // the consumer of another poller (see sharedBy)
 }
 
 func (s *sharedStream) Capabilities() consumer.Capabilities {
@@ -116,19 +180,34 @@ func (s *sharedStream) Capabilities() consumer.Capabilities {
 }
 
 func (s *sharedStream) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	claimed, dropped, err := s.p.claimRecords(ctx, ld, false, nil)
+	claimed, err := s.claim(ctx, ld)
 	if err != nil {
 		return err
 	}
-	s.p.countDuplicates(dropped)
-	if ld.LogRecordCount() == 0 {
-		return nil
+	if ld.LogRecordCount() > 0 {
+		err = s.next.ConsumeLogs(ctx, ld)
 	}
-	err = s.next.ConsumeLogs(ctx, ld)
-	s.p.mu.Lock()
-	s.p.settle(claimed, err == nil, nil)
-	s.p.mu.Unlock()
+	s.settle(claimed, err)
 	return err
+}
+
+// claim drops from ld the copies s.p delivered or is delivering, and claims
+// the rest in s.p until settle.
+func (s *sharedStream) claim(ctx context.Context, ld plog.Logs) ([]idTime, error) {
+	claimed, dropped, err := s.p.claimRecords(ctx, ld, false, nil, s.match)
+	if err != nil {
+		return nil, err
+	}
+	s.p.countDuplicates(dropped)
+	return claimed, nil
+}
+
+// settle ends claim's claims once next answered err.
+func (s *sharedStream) settle(claimed []idTime, err error) {
+	handled := err == nil || (s.byPass && consumererror.IsPermanent(err))
+	s.p.mu.Lock()
+	s.p.settle(claimed, handled, nil)
+	s.p.mu.Unlock()
 }
 
 func (p *Poller) countDuplicates(n int) {
@@ -137,22 +216,21 @@ func (p *Poller) countDuplicates(n int) {
 	}
 }
 
-// removeByEventID drops the records for which drop returns true; records
-// without an event.id are kept.
+// removeByEventID drops the records for which drop returns true, given their
+// dedupe key (see eventKey).
 func removeByEventID(ld plog.Logs, drop func(id string, lr plog.LogRecord) bool) {
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		sls := rls.At(i).ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
 			sls.At(j).LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
-				v, ok := lr.Attributes().Get(schema.AttrEventID)
-				return ok && drop(v.Str(), lr)
+				return drop(eventKey(lr), lr)
 			})
 		}
 	}
 }
 
-// forEachEventID calls f for each record with an event.id until f returns false.
+// forEachEventID calls f with each record's dedupe key until f returns false.
 func forEachEventID(ld plog.Logs, f func(id string, lr plog.LogRecord) bool) {
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
@@ -160,10 +238,32 @@ func forEachEventID(ld plog.Logs, f func(id string, lr plog.LogRecord) bool) {
 		for j := 0; j < sls.Len(); j++ {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
-				if v, ok := lrs.At(k).Attributes().Get(schema.AttrEventID); ok && !f(v.Str(), lrs.At(k)) {
+				if !f(eventKey(lrs.At(k)), lrs.At(k)) {
 					return
 				}
 			}
 		}
 	}
+}
+
+// eventKey is a record's dedupe key: its event.id or, for a record a vendor
+// sent without one, a hash of its content (time, name, body, attributes; not
+// the observed time, which every read sets anew), so that the re-reads of its
+// window do not deliver it again. Two records alike in all of that are one.
+func eventKey(lr plog.LogRecord) string {
+	if v, ok := lr.Attributes().Get(schema.AttrEventID); ok && v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
+		return v.Str()
+	}
+	h := sha256.New()
+	var ts [8]byte
+	binary.BigEndian.PutUint64(ts[:], uint64(lr.Timestamp()))
+	h.Write(ts[:])
+	for _, part := range []string{lr.EventName(), lr.Body().AsString()} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	attrs, _ := json.Marshal(lr.Attributes().AsRaw()) // sorted keys: stable
+	h.Write(attrs)
+	var sum [sha256.Size]byte
+	return "content:" + hex.EncodeToString(h.Sum(sum[:0])[:16])
 }

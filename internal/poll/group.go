@@ -3,6 +3,7 @@ package poll // import "github.com/authtrail/authtrail/internal/poll"
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 
 	"go.opentelemetry.io/collector/component"
@@ -38,7 +39,7 @@ func (g *Group) Start(ctx context.Context, host component.Host) error {
 	g.mu.Unlock()
 	for i, p := range g.pollers {
 		if err := p.Start(ctx, host); err != nil {
-			for _, started := range g.pollers[:i] {
+			for _, started := range slices.Backward(g.pollers[:i]) {
 				err = errors.Join(err, started.Shutdown(ctx))
 			}
 			return err
@@ -47,10 +48,13 @@ func (g *Group) Start(ctx context.Context, host component.Host) error {
 	return nil
 }
 
-// Shutdown stops every stream, even when ctx expires on the first.
+// Shutdown stops every stream, even when ctx expires on the first, in the
+// reverse order of Start: a stream whose consumer settles ids in an earlier
+// stream's seen-set (SharedStream) stops before that stream saves its last
+// checkpoint.
 func (g *Group) Shutdown(ctx context.Context) error {
 	var errs []error
-	for _, p := range g.pollers {
+	for _, p := range slices.Backward(g.pollers) {
 		errs = append(errs, p.Shutdown(ctx))
 	}
 	return errors.Join(errs...)

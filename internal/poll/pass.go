@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
@@ -42,13 +43,13 @@ func (p *Poller) pass(ctx, deliverCtx context.Context, l lane) (caughtUp bool, e
 		// A fetched page is delivered and committed even when shutdown begins
 		// meanwhile: stopping between the two would deliver it again after a
 		// restart. Shutdown's deadline cancels deliverCtx.
-		handled, seen, err := p.deliver(deliverCtx, w, page, ps.Previous)
+		handled, emitted, seen, err := p.deliver(deliverCtx, w, page, ps.Previous)
 		if err != nil {
 			return false, err
 		}
 		p.commit(deliverCtx, l, ps, page.Next, handled, seen)
 		if l.reread() {
-			p.countReread(deliverCtx, l, now, len(seen), handled, page.Next == "")
+			p.countReread(deliverCtx, l, now, len(seen), emitted, page.Next == "")
 		}
 		if page.Next == "" && !l.reread() {
 			p.tb.AuthtrailPollLag.Record(deliverCtx, now.Sub(w.End).Seconds(), p.measure())
@@ -186,26 +187,34 @@ const maxLoggedIDs = 5
 // deliver hands the page's new records to the pipeline. It returns what the
 // commit needs: the ids handled (delivered, or dropped with a page the
 // pipeline refused for good), still claimed until the commit, and every id of
-// the page. Any other refusal releases the claims and is returned: the page is
-// not committed and is read again at the next poll.
-func (p *Poller) deliver(ctx context.Context, w Window, page Page, previous []string) (handled []idTime, seen []string, err error) {
+// the page; and the ids it emitted (handled, less the copies another stream
+// delivered, see SharedStream). Any other refusal releases the claims and is
+// returned: the page is not committed and is read again at the next poll.
+func (p *Poller) deliver(ctx context.Context, w Window, page Page, previous []string) (handled, emitted []idTime, seen []string, err error) {
 	forEachEventID(page.Logs, func(id string, _ plog.LogRecord) bool { seen = append(seen, id); return true })
 	prev := make(map[string]struct{}, len(previous))
 	for _, id := range previous {
 		prev[id] = struct{}{}
 	}
-	handled, dropped, err := p.claimRecords(ctx, page.Logs, true, prev)
+	handled, dropped, err := p.claimRecords(ctx, page.Logs, true, prev, nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	p.countDuplicates(dropped)
+	next, emitted, settleShared, err := p.meetSharedCopies(ctx, page.Logs, handled)
+	if err != nil {
+		p.release(handled)
+		return nil, nil, nil, err
+	}
 	n := page.Logs.LogRecordCount()
 	if n == 0 {
-		return handled, seen, nil
+		settleShared(nil)
+		return handled, emitted, seen, nil
 	}
 	opCtx := p.obsrecv.StartLogsOp(ctx)
-	err = p.next.ConsumeLogs(opCtx, page.Logs)
+	err = next.ConsumeLogs(opCtx, page.Logs)
 	p.obsrecv.EndLogsOp(opCtx, "json", n, err)
+	settleShared(err)
 	switch {
 	case err == nil:
 		p.tb.AuthtrailPollEventsEmitted.Add(ctx, int64(n), p.measure())
@@ -214,13 +223,42 @@ func (p *Poller) deliver(ctx context.Context, w Window, page Page, previous []st
 		p.dropPage(ctx, w, n, handled, err)
 		p.drainFails.recovered()
 	default:
-		p.mu.Lock()
-		p.settle(handled, false, nil)
-		p.mu.Unlock()
+		p.release(handled)
 		p.drainFails.failed(zapcore.WarnLevel, err, "the page is read again at the next poll")
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return handled, seen, nil
+	return handled, emitted, seen, nil
+}
+
+// meetSharedCopies drops, when p's consumer is a SharedStream, the copies of
+// ld's records its owner delivered, before they are counted. It returns the
+// consumer to hand the rest to, the handled ids still in ld, and what settles
+// the owner's claims once that consumer answered.
+func (p *Poller) meetSharedCopies(ctx context.Context, ld plog.Logs, handled []idTime) (consumer.Logs, []idTime, func(error), error) {
+	s, ok := p.next.(*sharedStream)
+	if !ok {
+		return p.next, handled, func(error) {}, nil
+	}
+	claimed, err := s.claim(ctx, ld)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	left := map[string]struct{}{}
+	forEachEventID(ld, func(id string, _ plog.LogRecord) bool { left[id] = struct{}{}; return true })
+	var emitted []idTime
+	for _, h := range handled {
+		if _, ok := left[h.id]; ok {
+			emitted = append(emitted, h)
+		}
+	}
+	return s.next, emitted, func(err error) { s.settle(claimed, err) }, nil
+}
+
+// release gives up the claims of a delivery that failed.
+func (p *Poller) release(ids []idTime) {
+	p.mu.Lock()
+	p.settle(ids, false, nil)
+	p.mu.Unlock()
 }
 
 // dropPage counts and logs a page the pipeline refused for good: retrying the
@@ -244,20 +282,26 @@ func (p *Poller) commit(ctx context.Context, l lane, ps *passState, next string,
 	if next == "" {
 		l.state.Watermark, l.state.Pass = ps.End, nil
 	} else {
-		ps.Cursor, ps.Previous = next, seen
+		ps.Cursor = next
 	}
-	floor := p.floor()
+	floor := p.keepFloor()
 	keepFrom := floor.UnixNano()
 	p.settle(handled, true, func(h idTime) bool { return h.t >= keepFrom })
 	if next == "" {
 		cp.Seen.prune(floor, p.cfg.MaxRecentIDs)
+	} else {
+		// The seen set drops the page's rows that a shifted offset shows
+		// again; Previous needs only those it does not hold (normally none).
+		ps.Previous = cp.Seen.notHeld(seen)
 	}
-	ops, err := cp.encode()
+	ops, w, err := cp.encode()
 	p.mu.Unlock()
 	if err == nil {
-		err = saveCheckpoint(ctx, p.client, ops)
+		err = p.save(ctx, ops, w)
 	}
 	if err != nil {
-		p.logger.Error("could not save the checkpoint; events may be delivered again after a restart", zap.Error(err))
+		p.saveFails.failed(zapcore.ErrorLevel, err, "retrying with the next page; a restart before then delivers again what was delivered since the last checkpoint saved")
+		return
 	}
+	p.saveFails.recovered()
 }

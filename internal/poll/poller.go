@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -59,6 +61,7 @@ type Poller struct {
 	health     streamHealth
 	apiFails   failureLog
 	drainFails failureLog
+	saveFails  failureLog
 
 	cancel context.CancelFunc
 	// abandon cancels deliveries, which otherwise outlive the loop's context
@@ -75,6 +78,13 @@ type Poller struct {
 	// onClaimWait, when set (by tests), is called each time a delivery waits
 	// for another copy's claim.
 	onClaimWait func()
+
+	// sharers are the pollers whose consumer is SharedStream(p, …): p keeps
+	// delivered ids until their lanes are past them too (see keepFloor).
+	sharers []*Poller
+	// readFrom is floor() as of the last commit (Unix ns), for the pollers
+	// this one shares a stream with.
+	readFrom atomic.Int64
 }
 
 // New prepares a poller; nothing runs until Start.
@@ -94,12 +104,17 @@ func New(cfg *Config, set Settings, next consumer.Logs) (*Poller, error) {
 	}
 	logger := set.Receiver.Logger.With(zap.String("receiver", set.Receiver.ID.String()),
 		zap.String("stream", set.Stream), zap.String("endpoint", set.Endpoint))
-	return &Poller{
+	p := &Poller{
 		cfg: cfg, set: set, next: next, logger: logger, tb: tb, obsrecv: obsrecv, claims: map[string]*claim{},
 		attrs:      attribute.NewSet(attribute.String("receiver", set.Receiver.ID.String()), attribute.String("stream", set.Stream)),
 		apiFails:   failureLog{logger: logger, now: set.Now, what: "polling the vendor API"},
 		drainFails: failureLog{logger: logger, now: set.Now, what: "delivering to the pipeline"},
-	}, nil
+		saveFails:  failureLog{logger: logger, now: set.Now, what: "saving the checkpoint"},
+	}
+	if s, ok := next.(*sharedStream); ok {
+		s.sharedBy(p)
+	}
+	return p, nil
 }
 
 // Start opens the checkpoint store and starts polling in the background.
@@ -122,6 +137,7 @@ func (p *Poller) startWith(ctx context.Context, host component.Host, client stor
 	}
 	p.cp = cp
 	p.setLanes(p.set.Now())
+	p.publishFloor()
 	p.logStart()
 	runCtx, cancel := context.WithCancel(context.Background())
 	deliverCtx, abandon := context.WithCancel(context.Background())
@@ -178,6 +194,7 @@ func (p *Poller) Shutdown(ctx context.Context) error {
 		p.cancel()
 		select {
 		case <-p.done:
+			p.saveSettled(ctx)
 		case <-ctx.Done():
 			errs = append(errs, fmt.Errorf("stream %q: a delivery was still running: %w", p.set.Stream, ctx.Err()))
 		}
@@ -192,6 +209,22 @@ func (p *Poller) Shutdown(ctx context.Context) error {
 	}
 	p.tb.Shutdown()
 	return errors.Join(errs...)
+}
+
+// saveSettled saves the checkpoint once the loop stopped: ids settled another
+// way (SharedStream, Remember) since the last commit are kept, so a restart
+// does not deliver their other copy again. Only a crash loses them (then an
+// event may be delivered twice, never lost).
+func (p *Poller) saveSettled(ctx context.Context) {
+	p.mu.Lock()
+	ops, w, err := p.cp.encode()
+	p.mu.Unlock()
+	if err == nil {
+		err = p.save(context.WithoutCancel(ctx), ops, w)
+	}
+	if err != nil {
+		p.logger.Error("could not save the checkpoint at shutdown; events may be delivered again after a restart", zap.Error(err))
+	}
 }
 
 // run passes until cancelled: at once while catching up, else every
@@ -213,6 +246,7 @@ func (p *Poller) run(ctx, deliverCtx context.Context) {
 		}
 		var apiErr *APIError
 		if errors.As(err, &apiErr) && apiErr.Permanent() {
+			p.readFrom.Store(math.MaxInt64) // stopped for good: it holds no one's ids back
 			return
 		}
 		wait := p.cfg.PollInterval

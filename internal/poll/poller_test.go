@@ -355,16 +355,7 @@ func TestShiftedOffsetsAreDeduped(t *testing.T) {
 	cfg.InitialLookback = 61 * time.Minute // the first page holds events
 	p := h.start(t, cfg, "fp")
 	defer func() { require.NoError(t, p.Shutdown(context.Background())) }()
-	h.api.gate <- struct{}{} // first page read
-	require.Eventually(t, func() bool { _, d, _ := h.rec.counts(); return d == 7 }, 5*time.Second, time.Millisecond)
-	h.api.mu.Lock()
-	start := h.api.events[0].t
-	h.api.mu.Unlock()
-	h.api.add("shift1", start.Add(-time.Second))
-	h.api.add("shift2", start.Add(-time.Second))
-	close(h.api.gate)
-	h.waitDelivered(t, want)
-	time.Sleep(50 * time.Millisecond)
+	h.shiftUnderFirstPage(t, want)
 	_, _, dup := h.rec.counts()
 	assert.Zero(t, dup, "rows re-read after the shift are dropped")
 	m, err := h.tel.GetMetric("otelcol_authtrail_poll_duplicates_dropped")

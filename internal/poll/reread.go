@@ -66,12 +66,14 @@ type rereadState struct {
 }
 
 // setLanes builds the main lane and the re-read lanes of the schedule, keeping
-// the progress of re-reads whose age did not change; a new re-read starts at
-// now − its age (earlier windows were read at least that late already, or are
-// past). The caller holds p.mu or runs before the loop starts.
+// the progress of re-reads whose age did not change. A new re-read (re-reads
+// turned on, the horizon or lag changed) starts at newLaneStart. The caller
+// holds p.mu or runs before the loop starts.
 func (p *Poller) setLanes(now time.Time) {
+	covered := p.coveredFrom()
+	old := p.cp.Rereads
 	byAge := map[time.Duration]*rereadState{}
-	for _, r := range p.cp.Rereads {
+	for _, r := range old {
 		byAge[r.Age] = r
 	}
 	p.lanes = []lane{{state: &p.cp.laneState}}
@@ -79,7 +81,7 @@ func (p *Poller) setLanes(now time.Time) {
 	for _, age := range Schedule(p.cfg.LateArrivals.Horizon, p.cfg.Lag) {
 		r, ok := byAge[age]
 		if !ok {
-			r = &rereadState{Age: age, laneState: laneState{Watermark: p.align(now.Add(-age))}}
+			r = &rereadState{Age: age, laneState: laneState{Watermark: p.newLaneStart(now, age, old, covered)}}
 		}
 		p.cp.Rereads = append(p.cp.Rereads, r)
 		p.lanes = append(p.lanes, lane{age: age, state: &r.laneState, attrs: metric.WithAttributeSet(attribute.NewSet(
@@ -88,9 +90,58 @@ func (p *Poller) setLanes(now time.Time) {
 	}
 }
 
+// coveredFrom is the earliest event time from which the loaded checkpoint
+// holds every delivered id: what the last prune kept (see floor). A version-1
+// checkpoint kept only its overlap's ids, so only what follows its watermark
+// is known.
+func (p *Poller) coveredFrom() time.Time {
+	if p.cp.Version == checkpointV1 {
+		return p.cp.Watermark
+	}
+	return p.floor()
+}
+
+// newLaneStart is where a new re-read at age starts: at now − age, or earlier
+// where no remaining lane of at least that age has read yet (a horizon change
+// drops lanes before they re-read their windows), but never before covered: a
+// window whose delivered ids were forgotten would be delivered again. So a
+// longer horizon applies to windows from the change on.
+func (p *Poller) newLaneStart(now time.Time, age time.Duration, old []*rereadState, covered time.Time) time.Time {
+	start := now.Add(-age)
+	var readTo time.Time // how far a dropped lane of at least this age had read
+	for _, r := range old {
+		if r.Age >= age && r.progress().After(readTo) {
+			readTo = r.progress()
+		}
+	}
+	if !readTo.IsZero() && readTo.Before(start) {
+		start = readTo
+	}
+	if start.Before(covered) {
+		return p.alignUp(covered)
+	}
+	return p.align(start)
+}
+
+// progress is where the lane's reading stands: everything before it was read.
+func (s *laneState) progress() time.Time {
+	if s.Pass != nil {
+		return s.Pass.Start
+	}
+	return s.Watermark
+}
+
 func (p *Poller) align(t time.Time) time.Time {
 	if prec := p.set.Precision; prec > 0 {
 		return t.Truncate(prec)
+	}
+	return t
+}
+
+// alignUp is align rounding up.
+func (p *Poller) alignUp(t time.Time) time.Time {
+	if a := p.align(t); a.Before(t) {
+		return a.Add(p.set.Precision)
 	}
 	return t
 }
@@ -103,11 +154,7 @@ func (p *Poller) floor() time.Time {
 		f = ps.Start
 	}
 	for _, r := range p.cp.Rereads {
-		start := r.Watermark
-		if r.Pass != nil {
-			start = r.Pass.Start
-		}
-		if start.Before(f) {
+		if start := r.progress(); start.Before(f) {
 			f = start
 		}
 	}

@@ -5,12 +5,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/authtrail/authtrail/internal/schema"
 )
 
 func TestSchedule(t *testing.T) {
@@ -218,4 +224,194 @@ func TestRestartInTheMiddleOfAReread(t *testing.T) {
 	}
 	h.waitCaughtUp(t, p)
 	h.assertLateDelivery(t, lateScenario(start, cfg.LateArrivals.Horizon), cfg.LateArrivals.Horizon)
+}
+
+// syncPoller drives one poller's passes synchronously on the harness's clock,
+// on a checkpoint store that outlives it (a restart is a new syncPoller).
+type syncPoller struct {
+	h *harness
+	p *Poller
+}
+
+func newSyncPoller(t testing.TB, h *harness, cfg Config, store storage.Client) *syncPoller {
+	return newSyncPollerOn(t, h, cfg, store, h.api)
+}
+
+func newSyncPollerOn(t testing.TB, h *harness, cfg Config, store storage.Client, src Source) *syncPoller {
+	t.Helper()
+	set := h.settings("fp")
+	set.Source = src
+	p, err := New(&cfg, set, h.rec)
+	require.NoError(t, err)
+	p.health.report = func(*componentstatus.Event) {}
+	p.client = store
+	p.cp, err = p.loadCheckpoint(context.Background())
+	require.NoError(t, err)
+	p.setLanes(h.clock.Now())
+	t.Cleanup(func() { p.tb.Shutdown() })
+	return &syncPoller{h, p}
+}
+
+// runUntil moves the clock a minute at a time until end, publishing what the
+// API shows by then and running every due pass; it returns what is still
+// unpublished.
+func (s *syncPoller) runUntil(t testing.TB, end time.Time, pending []lateEvent) []lateEvent {
+	t.Helper()
+	for s.h.clock.Now().Before(end) {
+		s.h.clock.advance(time.Minute)
+		pending = s.h.publish(pending)
+		for range 10_000 {
+			caughtUp, err := s.p.passes(context.Background(), context.Background())
+			require.NoError(t, err)
+			if caughtUp {
+				break
+			}
+		}
+	}
+	return pending
+}
+
+// everyMinute is one on-time event a minute over [from, from+d).
+func everyMinute(prefix string, from time.Time, d time.Duration) []lateEvent {
+	var evs []lateEvent
+	for i := range int(d / time.Minute) {
+		evs = append(evs, lateEvent{id: fmt.Sprintf("%s%04d", prefix, i), t: from.Add(time.Duration(i) * time.Minute)})
+	}
+	return evs
+}
+
+func (h *harness) duplicates() []string {
+	h.rec.mu.Lock()
+	defer h.rec.mu.Unlock()
+	var dups []string
+	for id, n := range h.rec.seen {
+		if n > 1 {
+			dups = append(dups, id)
+		}
+	}
+	return dups
+}
+
+// Turning re-reads on (or growing the horizon) must not re-read windows whose
+// delivered ids were pruned long ago (the floor was the watermark − overlap):
+// their events would all be delivered a second time.
+func TestTurningRereadsOnDoesNotRedeliverForgottenWindows(t *testing.T) {
+	h := newHarness(t)
+	h.api.pageSize = 50
+	start := h.clock.Now()
+	pending := h.publish(everyMinute("e", start.Add(-time.Hour), 8*time.Hour))
+
+	before := testConfig() // no re-reads: overlap 2m, lag 10m
+	before.InitialLookback = 61 * time.Minute
+	first := newSyncPoller(t, h, before, h.store)
+	pending = first.runUntil(t, start.Add(4*time.Hour), pending)
+	require.Empty(t, h.duplicates())
+
+	after := lateConfig() // the same stream with late_arrivals.horizon: 2h
+	after.InitialLookback = before.InitialLookback
+	second := newSyncPoller(t, h, after, h.store)
+	second.runUntil(t, start.Add(7*time.Hour), pending)
+	assert.Empty(t, h.duplicates(), "events the stream delivered before re-reads were turned on are delivered again")
+}
+
+// The same through a version-1 checkpoint: its migrated ids cover only the old
+// overlap, so the new lanes must not re-read behind its watermark.
+func TestVersion1UpgradeDoesNotRedeliver(t *testing.T) {
+	h := newHarness(t)
+	now := h.clock.Now()
+	wm := now.Add(-10 * time.Minute) // the old default lag
+	// The old version delivered everything before its watermark; it kept the
+	// ids of its 2m overlap.
+	recent := ""
+	for _, e := range everyMinute("old", now.Add(-3*time.Hour), 3*time.Hour) {
+		if !e.t.Before(wm) {
+			e.id = "new" + e.id // not delivered yet: the upgrade delivers it
+		}
+		h.api.add(e.id, e.t)
+		if !e.t.Before(wm.Add(-2*time.Minute)) && e.t.Before(wm) {
+			recent += fmt.Sprintf(",%q:%d", e.id, e.t.UnixNano())
+		}
+	}
+	raw := fmt.Sprintf(`{"version":1,"fingerprint":"fp","watermark":%q,"recent":{%s}}`,
+		wm.Format(time.RFC3339Nano), recent[1:])
+	require.NoError(t, h.store.Set(context.Background(), checkpointKey, []byte(raw)))
+
+	s := newSyncPoller(t, h, lateConfig(), h.store)
+	s.runUntil(t, now.Add(3*time.Hour), nil)
+	h.rec.mu.Lock()
+	defer h.rec.mu.Unlock()
+	again := 0
+	for id := range h.rec.seen {
+		if strings.HasPrefix(id, "old") { // the old version delivered these
+			again++
+		}
+	}
+	assert.Zero(t, again, "events before the version-1 watermark, delivered by the old version, are delivered again after the upgrade")
+}
+
+// When the horizon shrinks (or any lane's age changes), the old lanes are
+// dropped; a new lane starts where no remaining lane of its age has read yet,
+// so an event 1h45m late, inside both the old (6h) and the new (2h) horizon,
+// is still delivered.
+func TestHorizonChangeKeepsWindowsTheDroppedLanesHadNotReread(t *testing.T) {
+	h := newHarness(t)
+	h.api.pageSize = 50
+	start := h.clock.Now()
+	restart := start.Add(3 * time.Hour)
+	late := lateEvent{id: "late", t: restart.Add(-2*time.Hour - 10*time.Minute), lateness: 105 * time.Minute}
+	pending := h.publish(append(everyMinute("e", start.Add(-time.Hour), 6*time.Hour), late))
+
+	before := lateConfig()
+	before.LateArrivals.Horizon = 6 * time.Hour // re-reads at 45m, 3h, 6h
+	before.InitialLookback = 61 * time.Minute
+	first := newSyncPoller(t, h, before, h.store)
+	pending = first.runUntil(t, restart, pending)
+	h.rec.mu.Lock()
+	require.Zero(t, h.rec.seen["late"], "not published yet")
+	h.rec.mu.Unlock()
+
+	after := before
+	after.LateArrivals.Horizon = 2 * time.Hour // re-reads at 15m, 1h, 2h
+	second := newSyncPoller(t, h, after, h.store)
+	second.runUntil(t, restart.Add(5*time.Hour), pending)
+	h.rec.mu.Lock()
+	defer h.rec.mu.Unlock()
+	assert.Equal(t, 1, h.rec.seen["late"], "an event 1h45m late, within both horizons, is delivered")
+}
+
+// idlessAPI serves fakeAPI's pages with the event.id of some records removed,
+// like vendor rows without an id.
+type idlessAPI struct {
+	*fakeAPI
+	ids map[string]bool
+}
+
+func (a *idlessAPI) Fetch(ctx context.Context, w Window, cursor string) (Page, error) {
+	page, err := a.fakeAPI.Fetch(ctx, w, cursor)
+	forEachEventID(page.Logs, func(id string, lr plog.LogRecord) bool {
+		if a.ids[id] {
+			lr.Attributes().Remove(schema.AttrEventID)
+		}
+		return true
+	})
+	return page, err
+}
+
+// Records without event.id are deduped by their content: the main pass and
+// the three re-reads of their window deliver each once, and two of them that
+// differ are two.
+func TestRecordWithoutEventIDIsDeliveredOnce(t *testing.T) {
+	h := newHarness(t)
+	start := h.clock.Now()
+	evs := everyMinute("e", start.Add(-time.Hour), 2*time.Hour)
+	pending := h.publish(evs)
+	cfg := lateConfig()
+	cfg.InitialLookback = 61 * time.Minute
+	s := newSyncPollerOn(t, h, cfg, h.store, &idlessAPI{fakeAPI: h.api, ids: map[string]bool{evs[70].id: true, evs[71].id: true}})
+	s.runUntil(t, start.Add(4*time.Hour), pending)
+	total, distinct, _ := h.rec.counts()
+	h.rec.mu.Lock()
+	idless := h.rec.seen[""]
+	h.rec.mu.Unlock()
+	assert.Equal(t, 2, idless, "each record without event.id is delivered once (%d records, %d distinct ids)", total, distinct)
 }

@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -96,13 +95,30 @@ type Activity struct {
 	UniqueQualifier int64
 	Application     string
 	Name            string
-	Published       string // when activities.list shows it first
+	ActorEmail      string
+	ActorProfileID  string
 }
 
-func (g *ReportsAPI) activity(app string, a gActivity) Activity {
-	return Activity{Time: formatMillis(a.ms), UniqueQualifier: a.qual, Application: app,
-		Name: googleEvents[app][a.event].name, Published: formatMillis(a.published())}
+// Arrival is a generated activity with the time activities.list first shows it.
+type Arrival struct {
+	Activity
+	Published string
 }
+
+func (a gActivity) describe(app string) Activity {
+	email := userEmail(a.user)
+	if app == "admin" {
+		email = googleAdmin
+	}
+	return Activity{Time: formatMillis(a.ms), UniqueQualifier: a.qual, Application: app,
+		Name: eventRow(googleEvents, app, a.event).name, ActorEmail: email, ActorProfileID: profileID(a.user)}
+}
+
+func userEmail(user uint16) string {
+	return fmt.Sprintf("%s.%d@example.com", firstNames[int(user)%len(firstNames)], user)
+}
+
+func profileID(user uint16) string { return fmt.Sprintf("1%020d", user) }
 
 // ReportsAPI is a mock of the Admin SDK Reports API activities.list and of
 // Google's OAuth token endpoint (JWT-bearer grant, domain-wide delegation).
@@ -144,18 +160,30 @@ func (g *ReportsAPI) Generate(r *rand.Rand, app string, n int, from, to time.Tim
 		t := from.Add(time.Duration(float64(span) * float64(i) / float64(n)))
 		rows = append(rows, g.newActivity(r, app, t))
 	}
+	g.addTwins(r, app, rows[len(g.apps[app]):])
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ms < rows[j].ms })
 	g.apps[app] = rows
 }
 
 // Add adds one activity of app at t, published after a delay drawn from Late,
-// and returns it.
-func (g *ReportsAPI) Add(r *rand.Rand, app string, t time.Time) Activity {
+// and returns it, followed by its twin if app has one (published after a
+// delay of its own).
+func (g *ReportsAPI) Add(r *rand.Rand, app string, t time.Time) []Arrival {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	a := g.newActivity(r, app, t)
-	g.insertLocked(app, a)
-	return g.activity(app, a)
+	g.insert(app, a)
+	out := []Arrival{a.arrival(app)}
+	if to, ok := googleTwins[app]; ok {
+		tw := g.twin(r, to, a)
+		g.insert(to, tw)
+		out = append(out, tw.arrival(to))
+	}
+	return out
+}
+
+func (a gActivity) arrival(app string) Arrival {
+	return Arrival{Activity: a.describe(app), Published: formatMillis(a.published())}
 }
 
 // Insert adds one activity of app at t, published now, as Google shows an
@@ -165,22 +193,15 @@ func (g *ReportsAPI) Insert(app string, t time.Time) Activity {
 	defer g.mu.Unlock()
 	g.qual++
 	a := gActivity{ms: t.UnixMilli(), qual: g.qual, delay: delayMillis(time.Since(t))}
-	g.insertLocked(app, a)
-	return g.activity(app, a)
+	g.insert(app, a)
+	g.addTwins(nil, app, []gActivity{a})
+	return a.describe(app)
 }
 
 func (g *ReportsAPI) newActivity(r *rand.Rand, app string, t time.Time) gActivity {
 	g.qual++
 	return gActivity{ms: t.UnixMilli(), qual: g.qual, event: uint8(r.IntN(len(googleEvents[app]))),
 		user: uint16(r.IntN(5000)), delay: delayMillis(g.Late.Delay(r))}
-}
-
-// insertLocked keeps the application's rows in time order (a new row lands
-// after those of the same millisecond).
-func (g *ReportsAPI) insertLocked(app string, a gActivity) {
-	rows := g.apps[app]
-	i := sort.Search(len(rows), func(i int) bool { return rows[i].ms > a.ms })
-	g.apps[app] = slices.Insert(rows, i, a)
 }
 
 // Activities lists the activities of app whose time is before t, published
@@ -191,7 +212,7 @@ func (g *ReportsAPI) Activities(app string, before time.Time) []Activity {
 	var out []Activity
 	for _, a := range g.apps[app] {
 		if a.ms < before.UnixMilli() {
-			out = append(out, g.activity(app, a))
+			out = append(out, a.describe(app))
 		}
 	}
 	return out
@@ -326,17 +347,17 @@ func (g *ReportsAPI) view() visibility {
 }
 
 func (g *ReportsAPI) writeActivity(b *strings.Builder, app string, a gActivity) {
-	ev := googleEvents[app][a.event]
-	email := fmt.Sprintf("%s.%d@example.com", firstNames[int(a.user)%len(firstNames)], a.user)
+	ev := eventRow(googleEvents, app, a.event)
+	email := userEmail(a.user)
 	params := ev.params
 	if app == "admin" {
 		params = strings.ReplaceAll(params, "{user}", email)
 		email = googleAdmin
 	}
 	fmt.Fprintf(b, `{"kind":"admin#reports#activity","id":{"time":%q,"uniqueQualifier":"%d","applicationName":%q,"customerId":%q},`+
-		`"etag":"\"e%d\"","actor":{"callerType":"USER","email":%q,"profileId":"1%020d"},"ownerDomain":"example.com",`+
+		`"etag":"\"e%d\"","actor":{"callerType":"USER","email":%q,"profileId":%q},"ownerDomain":"example.com",`+
 		`"ipAddress":"198.51.100.%d","events":[{"type":%q,"name":%q`,
-		formatMillis(a.ms), a.qual, app, g.Customer, a.qual, email, a.user, 1+int(a.user)%250, ev.typ, ev.name)
+		formatMillis(a.ms), a.qual, app, g.Customer, a.qual, email, profileID(a.user), 1+int(a.user)%250, ev.typ, ev.name)
 	if params != "" {
 		b.WriteString(`,"parameters":`)
 		b.WriteString(params)

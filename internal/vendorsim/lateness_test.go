@@ -136,9 +136,9 @@ func TestGoogleListsOnlyPublishedActivities(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	now := time.Now()
 	g.Late = LateMix{Parts: []LatePart{{Fraction: 1, Min: 10 * time.Minute, Max: 10 * time.Minute}}}
-	old := g.Add(r, "admin", now.Add(-15*time.Minute))                       // published 5 minutes ago
-	soon := g.Add(r, "admin", now.Add(-10*time.Minute+300*time.Millisecond)) // published in 300 ms
-	later := g.Add(r, "admin", now.Add(-5*time.Minute))                      // published in 5 minutes
+	old := g.Add(r, "admin", now.Add(-15*time.Minute))[0]                       // published 5 minutes ago
+	soon := g.Add(r, "admin", now.Add(-10*time.Minute+300*time.Millisecond))[0] // published in 300 ms
+	later := g.Add(r, "admin", now.Add(-5*time.Minute))[0]                      // published in 5 minutes
 	assert.Equal(t, formatMillis(now.Add(5*time.Minute).UnixMilli()), later.Published)
 
 	from, to := now.Add(-time.Hour), now
@@ -150,6 +150,26 @@ func TestGoogleListsOnlyPublishedActivities(t *testing.T) {
 
 	ins := g.Insert("admin", now.Add(-20*time.Minute))
 	assert.Contains(t, googlePass(t, g, "admin", from, to, 10), ins.UniqueQualifier, "Insert publishes at once")
+}
+
+// A twin (login's copy of a user_accounts change) shows up after a delay of
+// its own, as Google's applications publish independently.
+func TestTwinsArePublishedAfterTheirOwnDelay(t *testing.T) {
+	g := NewReportsAPI("C0sim", nil)
+	r := rand.New(rand.NewPCG(1, 2))
+	g.Late = LateMix{Parts: []LatePart{{Fraction: 0.5, Min: time.Hour, Max: time.Hour}}}
+	differ := 0
+	for range 100 {
+		added := g.Add(r, "user_accounts", time.Now())
+		require.Len(t, added, 2)
+		assert.Equal(t, "login", added[1].Application)
+		assert.Equal(t, added[0].Time, added[1].Time)
+		if added[0].Published != added[1].Published {
+			differ++
+		}
+	}
+	assert.InDelta(t, 50, differ, 20, "each copy draws its delay")
+	assert.Len(t, g.Add(r, "admin", time.Now()), 1, "no twin")
 }
 
 // Rows that appear while a client pages (added, or reaching their publication

@@ -122,12 +122,17 @@ func (c *Config) fingerprint() string {
 	return poll.Fingerprint(strings.TrimRight(c.Client.Endpoint, "/"), c.projectID(), strings.Join(types, ","))
 }
 
-// Unmarshal starts a present webhook block from Authgear's webhook defaults.
+// Unmarshal starts a present webhook block from Authgear's webhook defaults,
+// and gives overlap the default of the configured horizon.
 func (c *Config) Unmarshal(conf *confmap.Conf) error {
 	if conf.IsSet("webhook") && c.Webhook == nil {
 		h := DefaultWebhookConfig()
 		c.Webhook = &h
 	}
 	type plain Config // no Unmarshal method: no recursion
-	return conf.Unmarshal((*plain)(c))
+	if err := conf.Unmarshal((*plain)(c)); err != nil {
+		return err
+	}
+	c.Poll.ApplyOverlapDefault(conf)
+	return nil
 }

@@ -50,4 +50,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, "x-authgear-body-signature", full.Webhook.Signature.Header)
 	assert.Equal(t, "0.0.0.0:8463", full.Webhook.ServerConfig.NetAddr.Endpoint)
 	assert.Equal(t, "/events", full.Webhook.Path, "a webhook block starts from the defaults")
+
+	off := load(t, "rereadsoff")
+	assert.Equal(t, 2*time.Minute, off.Poll.Overlap, "turning re-reads off brings back the 2m overlap")
 }

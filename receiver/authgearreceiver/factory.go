@@ -74,7 +74,7 @@ func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, 
 		r.hook, err = webhook.NewServer(c.Webhook, webhook.Settings{
 			Receiver: set, Decode: authgear.DecodeEvent, Options: opts,
 			DeliveryKey: webhook.EventIDKey, // the event's id
-		}, poll.SharedStream(r.poller, next))
+		}, poll.SharedStream(r.poller, next, nil))
 		if err != nil {
 			return nil, fmt.Errorf("webhook: %w", err)
 		}

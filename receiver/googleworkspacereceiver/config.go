@@ -9,6 +9,7 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/authtrail/authtrail/internal/poll"
 )
@@ -73,4 +74,14 @@ func (c *Config) Validate() error {
 // fingerprint identifies one application's stream.
 func (c *Config) fingerprint(app string) string {
 	return poll.Fingerprint(c.Client.Endpoint, c.CustomerID, c.Subject, app)
+}
+
+// Unmarshal gives overlap the default of the configured horizon.
+func (c *Config) Unmarshal(conf *confmap.Conf) error {
+	type plain Config // no Unmarshal method: no recursion
+	if err := conf.Unmarshal((*plain)(c)); err != nil {
+		return err
+	}
+	c.Poll.ApplyOverlapDefault(conf)
+	return nil
 }

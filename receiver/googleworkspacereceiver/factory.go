@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/authtrail/authtrail/internal/poll"
 	"github.com/authtrail/authtrail/internal/sources"
+	"github.com/authtrail/authtrail/internal/sources/googleworkspace"
 	"github.com/authtrail/authtrail/receiver/googleworkspacereceiver/internal/metadata"
 )
 
@@ -59,19 +61,53 @@ func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, 
 	if endpoint == "" {
 		endpoint = "https://admin.googleapis.com/" // the client library's default, for logs
 	}
-	var pollers []*poll.Poller
-	for _, app := range c.Applications {
+	pollers := map[string]*poll.Poller{}
+	var order []*poll.Poller
+	for _, app := range streamOrder(c.Applications) {
 		api := &activitiesAPI{app: app, customer: c.CustomerID, pageSize: c.PageSize, opts: opts}
 		p, err := poll.New(&c.Poll, poll.Settings{
 			Receiver: set, Source: api, Name: app, Stream: app, Endpoint: endpoint,
 			Fingerprint: c.fingerprint(app), Retention: retention, Precision: time.Millisecond,
-		}, next)
+		}, streamConsumer(app, pollers, next))
 		if err != nil {
 			return nil, err
 		}
 		r.apis = append(r.apis, api)
-		pollers = append(pollers, p)
+		pollers[app] = p
+		order = append(order, p)
 	}
-	r.streams = poll.NewGroup(pollers...)
+	r.streams = poll.NewGroup(order...)
 	return r, nil
+}
+
+// streamConsumer is next, or, for an application that reports another
+// configured application's account changes too (login), the shared stream
+// over that application's poller: each change is delivered once, by whichever
+// stream reads it first (docs/schema.md#d18-one-record-per-google-account-change).
+func streamConsumer(app string, pollers map[string]*poll.Poller, next consumer.Logs) consumer.Logs {
+	if owner, ok := pollers[googleworkspace.DedupedBy(app)]; ok {
+		return poll.SharedStream(owner, next, googleworkspace.SharedAccountChange)
+	}
+	return next
+}
+
+// streamOrder puts the applications that dedupe another's copies first: their
+// pollers must exist (and start, and stop last) before the streams that settle
+// ids in them.
+func streamOrder(apps []string) []string {
+	owners := map[string]bool{}
+	for _, app := range apps {
+		owners[googleworkspace.DedupedBy(app)] = true
+	}
+	out := slices.Clone(apps)
+	slices.SortStableFunc(out, func(a, b string) int {
+		switch {
+		case owners[a] == owners[b]:
+			return 0
+		case owners[a]:
+			return -1
+		}
+		return 1
+	})
+	return out
 }

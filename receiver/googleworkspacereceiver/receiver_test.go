@@ -77,11 +77,19 @@ func (e *env) expected() map[string]bool {
 	want := map[string]bool{}
 	for _, app := range e.cfg.Applications {
 		for _, a := range e.api.Activities(app, time.Now().Add(-e.cfg.Poll.Lag)) {
-			id := &reports.ActivityId{Time: a.Time, UniqueQualifier: a.UniqueQualifier, ApplicationName: app, CustomerId: "C0sim"}
-			want[googleworkspace.EventID(id, 0, a.Name)] = true
+			want[eventID(a)] = true
 		}
 	}
 	return want
+}
+
+// eventID is the event.id of a generated activity's event.
+func eventID(a vendorsim.Activity) string {
+	return googleworkspace.EventID(&reports.Activity{
+		Id:     &reports.ActivityId{Time: a.Time, UniqueQualifier: a.UniqueQualifier, ApplicationName: a.Application, CustomerId: "C0sim"},
+		Actor:  &reports.ActivityActor{Email: a.ActorEmail, ProfileId: a.ActorProfileID},
+		Events: []*reports.ActivityEvents{{Name: a.Name}},
+	}, 0)
 }
 
 func (e *env) delivered() map[string]int { return sourcetest.CountByEventID(e.sink.AllLogs()) }
@@ -121,9 +129,7 @@ func TestLateActivityInsideTheOverlap(t *testing.T) {
 	e.start(t, componenttest.NewNopHost())
 	e.waitAll(t)
 	// Google shows an activity late: behind the window already read, inside the overlap.
-	a := e.api.Insert("login", time.Now().Add(-e.cfg.Poll.Lag-30*time.Second))
-	id := googleworkspace.EventID(&reports.ActivityId{Time: a.Time, UniqueQualifier: a.UniqueQualifier,
-		ApplicationName: "login", CustomerId: "C0sim"}, 0, a.Name)
+	id := eventID(e.api.Insert("login", time.Now().Add(-e.cfg.Poll.Lag-30*time.Second)))
 	require.Eventually(t, func() bool { return e.delivered()[id] == 1 }, 10*time.Second, 10*time.Millisecond)
 	time.Sleep(150 * time.Millisecond)
 	assert.Equal(t, 1, e.delivered()[id])
@@ -137,9 +143,7 @@ func TestLateActivityIsRecoveredByAReread(t *testing.T) {
 	e.cfg.Poll.LateArrivals.Horizon = 8 * time.Second
 	e.start(t, componenttest.NewNopHost())
 	e.waitAll(t)
-	a := e.api.Insert("login", time.Now().Add(-2*time.Second))
-	id := googleworkspace.EventID(&reports.ActivityId{Time: a.Time, UniqueQualifier: a.UniqueQualifier,
-		ApplicationName: "login", CustomerId: "C0sim"}, 0, a.Name)
+	id := eventID(e.api.Insert("login", time.Now().Add(-2*time.Second)))
 	require.Eventually(t, func() bool { return e.delivered()[id] == 1 }, 15*time.Second, 10*time.Millisecond)
 	time.Sleep(9 * time.Second) // the 8s re-read passes over it again
 	assert.Equal(t, 1, e.delivered()[id])
@@ -211,6 +215,9 @@ func TestLoadAndValidate(t *testing.T) {
 	assert.Equal(t, int64(500), full.PageSize)
 	assert.Equal(t, "http://proxy.internal:8080/", full.Client.Endpoint)
 	assert.Equal(t, 12*time.Hour, full.Poll.LateArrivals.Horizon)
+	assert.Equal(t, 5*time.Minute, full.Poll.Overlap)
+	assert.Zero(t, def.Poll.Overlap, "the first re-read covers what an overlap would")
+	assert.Equal(t, 2*time.Minute, load("rereadsoff").Poll.Overlap, "turning re-reads off brings back the 2m overlap")
 
 	for name, msg := range map[string]string{
 		"nosubject": "subject:", "toolong": "initial_lookback: the vendor keeps", "badpage": "page_size", "badapp": "applications:",

@@ -145,6 +145,9 @@ func writeNode(b *schema.Builder, node vjson.Node, project string, opts sources.
 	if err != nil {
 		return err
 	}
+	if e.ID == "" { // a node without data: its own id still dedupes re-reads
+		e.ID = node.Str("id")
+	}
 	lr := b.Write(tenant, &e)
 	vjson.Flatten(lr.Attributes(), namespace, node, nodeConsumed)
 	putData(lr, data)

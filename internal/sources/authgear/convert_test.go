@@ -149,12 +149,13 @@ func TestUnknownActivityPassesThrough(t *testing.T) {
 
 // The fuzzer found that a node without "data" crashed the decoder.
 func TestNodeWithoutData(t *testing.T) {
-	raw := []byte(`{"data":{"auditLogs":{"edges":[{"node":{"activityType":"USER_CREATED","createdAt":"2026-01-01T00:00:00Z","ipAddress":"203.0.113.9"}}]}}}`)
+	raw := []byte(`{"data":{"auditLogs":{"edges":[{"node":{"id":"QXVkaXRMb2c6MQ","activityType":"USER_CREATED","createdAt":"2026-01-01T00:00:00Z","ipAddress":"203.0.113.9"}}]}}}`)
 	page, err := DecodePage(raw, "proj", sources.Options{})
 	require.NoError(t, err)
 	lr := sourcetest.Records(page.Logs)[0]
 	assert.Equal(t, "identity.user.create", lr.EventName())
 	assert.Equal(t, "203.0.113.9", sourcetest.Attr(lr, "client.address"))
+	assert.Equal(t, "QXVkaXRMb2c6MQ", sourcetest.Attr(lr, schema.AttrEventID), "the node's id, so re-reads dedupe it")
 }
 
 func TestDecodeErrors(t *testing.T) {

@@ -117,7 +117,7 @@ func convertActivity(b *schema.Builder, a *reports.Activity, includeOriginal boo
 			continue
 		}
 		e := schema.Event{
-			Code: ev.Name, ID: EventID(a.Id, i, ev.Name), Time: t, Dataset: namespace + "." + app,
+			Code: ev.Name, ID: EventID(a, i), Time: t, Dataset: namespace + "." + app,
 			ClientAddress: a.IpAddress, Original: original, ActorType: actorType,
 		}
 		params := paramMap(ev.Parameters)
@@ -139,18 +139,91 @@ func convertActivity(b *schema.Builder, a *reports.Activity, includeOriginal boo
 	return nil
 }
 
-// EventID is a stable id for the index-th event of an activity: Google gives
-// ids to activities, not to their events.
-func EventID(id *reports.ActivityId, index int, name string) string {
+// EventID is the event.id of the index-th event of activity a. Google gives
+// ids to activities, not to their events, so it is a hash of the activity id
+// with the event's index and name. An account change that user_accounts and
+// login both report (accountChanges) is identified instead by what its two
+// copies share: customer, actor, event name, time, and the event's rank among
+// the activity's events of that name
+// (docs/schema.md#d18-one-record-per-google-account-change).
+func EventID(a *reports.Activity, index int) string {
+	name := eventName(a.Events, index)
+	if actor := actorKey(a.Actor); actor != "" {
+		if _, ok := applications[a.Id.ApplicationName].shared[name]; ok {
+			return hashParts("account_change", a.Id.CustomerId, actor, name, canonicalTime(a.Id.Time),
+				strconv.Itoa(occurrence(a.Events, index)))
+		}
+	}
+	return hashParts(a.Id.Time, strconv.FormatInt(a.Id.UniqueQualifier, 10), a.Id.ApplicationName,
+		a.Id.CustomerId, strconv.Itoa(index), name)
+}
+
+func hashParts(parts ...string) string {
 	h := sha256.New()
-	for _, part := range []string{id.Time, strconv.FormatInt(id.UniqueQualifier, 10), id.ApplicationName,
-		id.CustomerId, strconv.Itoa(index), name} {
+	for _, part := range parts {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}
 	var sum [sha256.Size]byte
 	return hex.EncodeToString(h.Sum(sum[:0])[:16])
 }
+
+func eventName(events []*reports.ActivityEvents, index int) string {
+	if index < 0 || index >= len(events) || events[index] == nil {
+		return ""
+	}
+	return events[index].Name
+}
+
+// actorKey is the actor's profile id, else its email; "" when neither is
+// known (then two users' changes could not be told apart).
+func actorKey(actor *reports.ActivityActor) string {
+	switch {
+	case actor == nil:
+		return ""
+	case actor.ProfileId != "":
+		return "profile:" + actor.ProfileId
+	case actor.Email != "":
+		return "email:" + actor.Email
+	}
+	return ""
+}
+
+// canonicalTime writes id.time one way, however Google formats it.
+func canonicalTime(s string) string {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return s
+	}
+	return strconv.FormatInt(t.UnixNano(), 10)
+}
+
+// occurrence counts the events named as the index-th that come before it.
+func occurrence(events []*reports.ActivityEvents, index int) int {
+	n := 0
+	for _, ev := range events[:index] {
+		if ev != nil && ev.Name == events[index].Name {
+			n++
+		}
+	}
+	return n
+}
+
+// SharedAccountChange reports whether lr is a copy of an account change that
+// another application reports too (see EventID). A receiver reading both
+// applications dedupes these across their streams, in the stream of
+// DedupedBy.
+func SharedAccountChange(lr plog.LogRecord) bool {
+	dataset, _ := lr.Attributes().Get(schema.AttrEventDataset)
+	code, _ := lr.Attributes().Get(schema.AttrEventCode)
+	app, ok := strings.CutPrefix(dataset.Str(), namespace+".")
+	_, shared := applications[app].shared[code.Str()]
+	return ok && shared
+}
+
+// DedupedBy names the application whose stream settles app's copies of the
+// account changes both report, or "" (see SharedAccountChange).
+func DedupedBy(app string) string { return dedupedBy[app] }
 
 func paramMap(ps []*reports.ActivityEventsParameters) parameters {
 	m := make(parameters, len(ps))

@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
-	reports "google.golang.org/api/admin/reports/v1"
 
 	"github.com/authtrail/authtrail/internal/schema"
 	"github.com/authtrail/authtrail/internal/sources"
@@ -110,8 +109,10 @@ func TestOneRecordPerEventWithStableIDs(t *testing.T) {
 	assert.Equal(t, "advanced_protection.enroll", sourcetest.Attr(recs[1], schema.AttrEventAction))
 	id0, id1 := sourcetest.Attr(recs[0], schema.AttrEventID), sourcetest.Attr(recs[1], schema.AttrEventID)
 	assert.NotEqual(t, id0, id1)
-	aid := &reports.ActivityId{Time: "2026-10-02T15:00:00.123Z", UniqueQualifier: 17, ApplicationName: "user_accounts", CustomerId: "C03az79cb"}
-	assert.Equal(t, EventID(aid, 0, "2sv_enroll"), id0, "the id is a function of the activity id, index and name")
+	items, err := activities(readTestdata(t, "two_events_one_activity.json"))
+	require.NoError(t, err)
+	assert.Equal(t, EventID(items[0], 0), id0)
+	assert.Equal(t, EventID(items[0], 1), id1)
 	assert.Len(t, id0, 32)
 }
 

@@ -13,19 +13,22 @@ type parameters = map[string]*reports.ActivityEventsParameters
 
 // application is what authtrail knows of one Reports application: its table,
 // how an event's actor and parameters fill a mapped record, and its Admin
-// console message formats. An application not listed passes through.
+// console message formats; and the events another application reports too,
+// as its own activity (see accountChanges). An application not listed passes
+// through.
 type application struct {
 	rows     map[string]schema.Mapping
 	fill     func(e *schema.Event, actor schema.Identity, params parameters)
 	messages map[string]string
+	shared   map[string]schema.Mapping
 }
 
 var applications = map[string]application{
-	"user_accounts": {accounts, mapAccount, accountMessages},
-	"login":         {union(login, accounts), mapAccount, accountMessages},
-	"admin":         {admin, mapAdmin, nil},
-	"token":         {token, mapToken, tokenMessages},
-	"saml":          {saml, mapSAML, samlMessages},
+	"user_accounts": {accounts, mapAccount, accountMessages, accountChanges},
+	"login":         {union(login, accounts), mapAccount, accountMessages, accountChanges},
+	"admin":         {admin, mapAdmin, nil, nil},
+	"token":         {token, mapToken, tokenMessages, nil},
+	"saml":          {saml, mapSAML, samlMessages, nil},
 }
 
 func union(tables ...map[string]schema.Mapping) map[string]schema.Mapping {

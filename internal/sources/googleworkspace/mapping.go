@@ -25,6 +25,19 @@ var accounts = map[string]schema.Mapping{
 	},
 }
 
+// accountChanges are the events user_accounts and login both report, each
+// application as its own activity (its own uniqueQualifier): one change of a
+// user's own account appears once in each. Both copies get one event.id, so a
+// receiver reading both delivers the change once
+// (docs/schema.md#d18-one-record-per-google-account-change). They are the
+// accounts table, which the login table includes.
+var accountChanges = accounts
+
+// dedupedBy names, for an application that reports another's account changes
+// too, the application whose stream settles both copies: the receiver sends
+// login's copies through the user_accounts stream's seen-set, never the reverse.
+var dedupedBy = map[string]string{"login": "user_accounts"}
+
 // login is the login application's own rows (page login).
 var login = map[string]schema.Mapping{
 	"login_success": {Action: schema.ActionLogin, OCSF: authn(1)},
