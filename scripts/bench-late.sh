@@ -10,8 +10,9 @@
 #               read amplification steady and for an outage + catch-up
 #   checkpoint  BenchmarkCheckpointPerPage (1M events an hour, 6h horizon)
 #
-# latency and late run side by side when both are selected (a few events a
-# second each: neither is bound by the CPU). Outputs stay in tmp/bench-late/.
+# latency and late run side by side when both are selected (at most a few
+# hundred events a second: neither is bound by the CPU). Outputs stay in
+# tmp/bench-late/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin}
@@ -20,9 +21,9 @@ want() { case " $SECTIONS " in *" $1 "*) return 0 ;; esac; return 1; }
 MIX=${LATE_MIX:-0.9:0s-1m,0.07:10m-40m,0.025:1h-2h,0.005:5h-7h}
 APPS=admin,saml,token,user_accounts # the configs' applications: login's twins are not read
 LATENCY_SECONDS=${LATENCY_SECONDS:-480}
-LATENCY_RATE=${LATENCY_RATE:-5}  # activities a second per application
-LATE_SCALE=${LATE_SCALE:-60}     # at most 60: poll_interval 1m must stay >= 1s
-LATE_RATE=${LATE_RATE:-50}             # 3,000 activities per vendor hour per application at scale 60
+LATENCY_RATE=${LATENCY_RATE:-5}         # activities a second per application
+LATE_SCALE=${LATE_SCALE:-60}            # at most 60: poll_interval 1m must stay >= 1s
+LATE_RATE=${LATE_RATE:-50}              # 3,000 activities per vendor hour per application at scale 60
 LATE_STEADY_MIN=${LATE_STEADY_MIN:-240} # vendor minutes the collector is up before the outage
 LATE_OUTAGE_MIN=${LATE_OUTAGE_MIN:-180} # vendor minutes it is down
 OUT=tmp/bench-late
