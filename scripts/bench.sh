@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # make bench: handler and decoder micro-benchmarks, then webhook throughput of the
 # built collector driven by authtrail-sim over loopback (collector and sim share
-# the machine). Copy the figures into docs/benchmarks.md with date and machine.
+# the machine), a polling catch-up, and late arrivals (scripts/bench-late.sh).
+# Copy the figures into docs/benchmarks.md with date and machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin}
 DURATION=${DURATION:-10s}
 CONCURRENCY=${CONCURRENCY:-8}
 mkdir -p tmp
-# SECTIONS picks parts: micro, webhook, catchup (default: all).
-SECTIONS=${SECTIONS:-micro processor webhook catchup}
+# SECTIONS picks parts: micro, processor, webhook, catchup, and latency, late,
+# checkpoint (scripts/bench-late.sh) (default: all).
+SECTIONS=${SECTIONS:-micro processor webhook catchup latency late checkpoint}
 want() { case " $SECTIONS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 if want micro; then
@@ -65,7 +67,6 @@ PY
   stop
 done
 
-want catchup || exit 0
 catchup() { # $1 = receiver, $2 = config, $3 = rows in all
   local receiver=$1 config=$2 rows=$3
   local t0 t1 rss
@@ -86,16 +87,23 @@ accepted() {
     awk -v r="receiver=\"$1\"" 'index($0, "otelcol_receiver_accepted_log_records") == 1 && index($0, r) {s += $NF} END {printf "%d", s}'
 }
 
-BACKLOG=${BACKLOG:-1000000}
-echo "== catch-up: a $BACKLOG-event backlog from authtrail-sim serve -> nop exporter (sim and collector share the cores)"
-"$BIN/authtrail-sim" serve -authgear 127.0.0.1:18470 -authgear-key tmp/bench-authgear-key.pem \
-  -google 127.0.0.1:18471 -google-key tmp/bench-google-sa.json \
-  -backlog $((BACKLOG / 2)) -backlog-span 23h -rate 0 > tmp/bench-sim.log 2>&1 &
-sim_pid=$!
-trap 'stop; kill $sim_pid 2>/dev/null || true' EXIT
-for _ in $(seq 600); do curl -sf http://127.0.0.1:18470/sim/stats >/dev/null && break; sleep 0.1; done
-# Authgear gets one backlog of BACKLOG/2 rows; Google one per application.
-catchup google_workspace examples/bench/poll-google.yaml "$BACKLOG"
-echo "  sim: $(curl -sf http://127.0.0.1:18470/sim/stats/google)"
-catchup authgear examples/bench/poll.yaml $((BACKLOG / 2))
-echo "  sim: $(curl -sf http://127.0.0.1:18470/sim/stats)"
+if want catchup; then
+  BACKLOG=${BACKLOG:-1000000}
+  echo "== catch-up: a $BACKLOG-event backlog from authtrail-sim serve -> nop exporter (sim and collector share the cores)"
+  "$BIN/authtrail-sim" serve -authgear 127.0.0.1:18470 -authgear-key tmp/bench-authgear-key.pem \
+    -google 127.0.0.1:18471 -google-key tmp/bench-google-sa.json \
+    -backlog $((BACKLOG / 2)) -backlog-span 23h -rate 0 > tmp/bench-sim.log 2>&1 &
+  sim_pid=$!
+  trap 'stop; kill $sim_pid 2>/dev/null || true' EXIT
+  for _ in $(seq 600); do curl -sf http://127.0.0.1:18470/sim/stats >/dev/null && break; sleep 0.1; done
+  # Authgear gets one backlog of BACKLOG/2 rows; Google one per application.
+  catchup google_workspace examples/bench/poll-google.yaml "$BACKLOG"
+  echo "  sim: $(curl -sf http://127.0.0.1:18470/sim/stats/google)"
+  catchup authgear examples/bench/poll.yaml $((BACKLOG / 2))
+  echo "  sim: $(curl -sf http://127.0.0.1:18470/sim/stats)"
+  kill $sim_pid 2>/dev/null || true
+fi
+
+late_sections=""
+for sec in latency late checkpoint; do want $sec && late_sections+=" $sec"; done
+[ -z "$late_sections" ] || SECTIONS="$late_sections" ./scripts/bench-late.sh

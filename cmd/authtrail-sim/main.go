@@ -10,7 +10,8 @@
 //	authtrail-sim send -vendor vgs -samples testdata/vgs -count 0
 //	authtrail-sim send -vendor asgardeo -secret s3cret -duration 10s -concurrency 8 -quiet
 //	authtrail-sim serve -authgear 127.0.0.1:8470 -backlog 100000
-//	authtrail-sim sink -listen 127.0.0.1:8472 -out tmp/authtrail-events.jsonl
+//	authtrail-sim serve -google 127.0.0.1:8471 -google-rate 5 -late-mix 0.9:0s-1m,0.07:10m-40m -time-scale 60
+//	authtrail-sim sink -listen 127.0.0.1:8472 -out tmp/authtrail-events.jsonl -receipts tmp/receipts.jsonl
 package main
 
 import (

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -35,6 +36,8 @@ type serveOptions struct {
 	backlog      int
 	span         time.Duration
 	rate         float64
+	googleRate   float64
+	late         vendorsim.LateMix
 	faults       vendorsim.Faults
 	seed         uint64
 }
@@ -51,14 +54,31 @@ func parseServe(args []string) (serveOptions, error) {
 	fs.StringVar(&o.customer, "google-customer", "C0sim", "Workspace customer id")
 	fs.IntVar(&o.backlog, "backlog", 2000, "audit rows (per Google application) already in the log when the sim starts")
 	fs.DurationVar(&o.span, "backlog-span", 12*time.Hour, "the backlog spreads over this much time before now")
-	fs.Float64Var(&o.rate, "rate", 2, "new audit rows per second while serving")
+	fs.Float64Var(&o.rate, "rate", 2, "new Authgear audit rows per second while serving")
+	fs.Float64Var(&o.googleRate, "google-rate", 0, "new activities per second per Google application while serving")
+	mix := fs.String("late-mix", "", "how late the rows generated while serving show up in the APIs, as fraction:min-max parts "+
+		"(uniform within; the rest at once), e.g. 0.9:0s-1m,0.07:10m-40m,0.025:1h-2h,0.005:5h-7h")
+	fs.Float64Var(&o.late.Scale, "time-scale", 1, "divides every -late-mix delay, for a run compressed in time")
 	fs.IntVar(&o.faults.RateLimitEvery, "fault-429-every", 0, "answer every Nth request with 429 + Retry-After")
 	fs.IntVar(&o.faults.UnavailableEvery, "fault-503-every", 0, "answer every Nth request with 503")
 	fs.IntVar(&o.faults.TruncateEvery, "fault-truncate-every", 0, "cut every Nth response body in half")
 	fs.IntVar(&o.faults.SlowEvery, "fault-slow-every", 0, "delay every Nth response by -fault-slow")
 	fs.DurationVar(&o.faults.Slow, "fault-slow", 2*time.Second, "delay of slow responses")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed")
-	return o, fs.Parse(args)
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	parts, err := vendorsim.ParseLateMix(*mix)
+	switch {
+	case err != nil:
+		return o, fmt.Errorf("-late-mix: %w", err)
+	case !(o.late.Scale > 0):
+		return o, fmt.Errorf("-time-scale: must be positive, got %g", o.late.Scale)
+	case o.rate < 0 || o.googleRate < 0:
+		return o, errors.New("-rate, -google-rate: must not be negative")
+	}
+	o.late.Parts = parts.Parts
+	return o, nil
 }
 
 // runServe serves mock vendor APIs until interrupted. Besides the vendor paths it
@@ -67,7 +87,14 @@ func parseServe(args []string) (serveOptions, error) {
 //	GET  /sim/authgear/ids?before=<unix>  ids of every row created before that time
 //	POST /sim/authgear/late?ago=<dur>     insert a row created <dur> ago; returns its id
 //	POST /sim/google/late?app=<a>&ago=<d> insert a Google activity <d> ago; returns it
+//	GET  /sim/google/truth                every Google activity generated while serving
+//	                                      (-google-rate), with its publication time and
+//	                                      how often it was read; for measurements, kept
+//	                                      up to maxTruth of them
 //	GET  /sim/stats                       requests served
+//
+// Rows generated while serving (-rate, -google-rate) show up in the APIs after a
+// delay drawn from -late-mix; the backlog is published at once.
 func runServe(args []string, out io.Writer) error {
 	o, err := parseServe(args)
 	if err != nil {
@@ -82,12 +109,14 @@ func runServe(args []string, out io.Writer) error {
 	api.Faults = o.faults
 	now := time.Now()
 	api.Generate(r, o.backlog, now.Add(-o.span), now)
+	api.Late = o.late
 
 	mux := http.NewServeMux()
 	mux.Handle("/_api/admin/graphql", api)
 	var google *vendorsim.ReportsAPI
+	truth := &truthLog{}
 	if o.googleAddr != "" {
-		if google, err = startGoogle(o, r, now); err != nil {
+		if google, err = startGoogle(o, r, now, truth); err != nil {
 			return err
 		}
 		mux.HandleFunc("POST /sim/google/late", func(w http.ResponseWriter, req *http.Request) {
@@ -102,6 +131,7 @@ func runServe(args []string, out io.Writer) error {
 		mux.HandleFunc("GET /sim/stats/google", func(w http.ResponseWriter, _ *http.Request) {
 			writeJSONReply(w, map[string]int64{"google_requests": google.Requests(), "google_activities_served": google.Served()})
 		})
+		mux.HandleFunc("GET /sim/google/truth", truth.ServeHTTP)
 	}
 	mux.HandleFunc("GET /sim/authgear/ids", func(w http.ResponseWriter, req *http.Request) {
 		before := time.Now()
@@ -150,6 +180,11 @@ func runServe(args []string, out io.Writer) error {
 			}
 		}()
 	}
+	if google != nil && o.googleRate > 0 {
+		// A source of its own: r belongs to the Authgear goroutine.
+		gr := mrand.New(mrand.NewPCG(o.seed+2, o.seed+3))
+		go generateGoogle(ctx, google, gr, o.googleRate, truth)
+	}
 	fmt.Fprintf(out, "mock Authgear Admin API on http://%s (project %q, key id %q, private key in %s, %d rows)\n",
 		o.authgearAddr, o.project, o.keyID, o.keyOut, o.backlog)
 	return serveUntilDone(ctx, srv)
@@ -174,8 +209,9 @@ func serveUntilDone(ctx context.Context, srv *http.Server) error {
 }
 
 // startGoogle prepares the mock Reports API: its service-account key (created
-// if missing, token_uri pointing at the mock) and a backlog per application.
-func startGoogle(o serveOptions, r *mrand.Rand, now time.Time) (*vendorsim.ReportsAPI, error) {
+// if missing, token_uri pointing at the mock), a backlog per application, and
+// the reads it counts into truth.
+func startGoogle(o serveOptions, r *mrand.Rand, now time.Time, truth *truthLog) (*vendorsim.ReportsAPI, error) {
 	key, err := loadOrCreateGoogleKey(o.googleKey, "http://"+o.googleAddr+"/token")
 	if err != nil {
 		return nil, err
@@ -185,7 +221,80 @@ func startGoogle(o serveOptions, r *mrand.Rand, now time.Time) (*vendorsim.Repor
 	for _, app := range vendorsim.GoogleApplications() {
 		g.Generate(r, app, o.backlog, now.Add(-o.span), now)
 	}
+	g.Late = o.late
+	g.OnServe = truth.served
 	return g, nil
+}
+
+// generateGoogle adds rate activities a second to every application until ctx
+// ends, their times evenly spaced, and records each in truth.
+func generateGoogle(ctx context.Context, g *vendorsim.ReportsAPI, r *mrand.Rand, rate float64, truth *truthLog) {
+	every := max(min(time.Duration(float64(time.Second)/rate), 100*time.Millisecond), time.Millisecond)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	start, made := time.Now(), 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			for due := int(rate * now.Sub(start).Seconds()); made < due; made++ {
+				t := start.Add(time.Duration(float64(made+1) / rate * float64(time.Second)))
+				for _, app := range vendorsim.GoogleApplications() {
+					for _, a := range g.Add(r, app, t) { // with its twin, if any
+						truth.add(a)
+					}
+				}
+			}
+		}
+	}
+}
+
+// maxTruth bounds the truth log: a benchmark's worth of activities.
+const maxTruth = 1_000_000
+
+// truthLog keeps the activities generated while serving and how often the API
+// returned each, for measurements that compare what a collector delivered with
+// what the sim published, and what it read to do so.
+type truthLog struct {
+	mu      sync.Mutex
+	entries []truthEntry
+	byQual  map[int64]int // index into entries
+	dropped int
+}
+
+type truthEntry struct {
+	vendorsim.Arrival
+	Reads int // times activities.list returned it
+}
+
+func (l *truthLog) add(a vendorsim.Arrival) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.entries) == maxTruth {
+		l.dropped++
+		return
+	}
+	if l.byQual == nil {
+		l.byQual = map[int64]int{}
+	}
+	l.byQual[a.UniqueQualifier] = len(l.entries)
+	l.entries = append(l.entries, truthEntry{Arrival: a})
+}
+
+// served counts a read of an activity (ReportsAPI.OnServe).
+func (l *truthLog) served(_ string, qual int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if i, ok := l.byQual[qual]; ok {
+		l.entries[i].Reads++
+	}
+}
+
+func (l *truthLog) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	writeJSONReply(w, map[string]any{"activities": l.entries, "dropped": l.dropped})
 }
 
 func loadOrCreateGoogleKey(path, tokenURL string) (*rsa.PrivateKey, error) {

@@ -3,15 +3,18 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 )
@@ -154,4 +157,44 @@ func TestSinkRefusesWhatItCannotDecode(t *testing.T) {
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Empty(t, b, "nothing refused reaches the file")
+}
+
+func TestSinkWritesAReceiptPerRecord(t *testing.T) {
+	dir := t.TempDir()
+	sink, err := openJSONLSink(filepath.Join(dir, "events.jsonl"))
+	require.NoError(t, err)
+	require.NoError(t, sink.writeReceipts(filepath.Join(dir, "receipts.jsonl"), []string{"event.id", "google_workspace.id.unique_qualifier"}))
+	srv := httptest.NewServer(sink)
+	t.Cleanup(func() {
+		srv.Close()
+		_ = sink.Close()
+	})
+	ld := logsWith("a", "b")
+	recs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	eventTime := time.UnixMilli(1_700_000_000_123)
+	recs.At(0).SetTimestamp(pcommon.NewTimestampFromTime(eventTime))
+	recs.At(0).Attributes().PutStr("event.id", "e1")
+	recs.At(0).Attributes().PutInt("google_workspace.id.unique_qualifier", 42)
+	recs.At(1).SetObservedTimestamp(pcommon.NewTimestampFromTime(eventTime.Add(time.Second)))
+	before := time.Now().UnixMilli()
+	require.Equal(t, http.StatusOK, postLogs(t, srv.URL, ld, "application/x-protobuf", "gzip").StatusCode)
+	after := time.Now().UnixMilli()
+
+	b, err := os.ReadFile(filepath.Join(dir, "receipts.jsonl"))
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	require.Len(t, lines, 2)
+	var got []map[string]any
+	for _, l := range lines {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &m), l)
+		assert.InDelta(t, float64(before), m["received_ms"], float64(after-before))
+		delete(m, "received_ms")
+		got = append(got, m)
+	}
+	assert.Equal(t, []map[string]any{
+		{"time_ms": 1_700_000_000_123.0, "event.id": "e1", "google_workspace.id.unique_qualifier": "42"},
+		{"time_ms": 1_700_000_001_123.0}, // no timestamp: the observed one; no attributes
+	}, got)
+	assert.Equal(t, int64(2), sink.records.Load())
 }

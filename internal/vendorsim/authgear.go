@@ -68,14 +68,18 @@ var authgearActivities = []struct{ activity, eventType string }{
 	{"PROJECT_BILLING_SUBSCRIPTION_UPDATED", "project.billing.subscription.updated"},
 }
 
-// agEvent is one audit row, kept compact: a million of them fit in ~60 MB.
+// agEvent is one audit row, kept compact (24 bytes; a million of them with
+// their slice's headroom fit in ~60 MB).
 type agEvent struct {
 	unix     int64 // created_at, second precision as Authgear stores it
-	seq      int64
+	seq      int64 // in the order rows were added
 	activity uint8
-	user     uint16
 	ip       uint8
+	user     uint16
+	delay    uint32 // milliseconds from created_at until auditLogs shows it
 }
+
+func (ev agEvent) published() int64 { return ev.unix*1000 + int64(ev.delay) }
 
 // AuthgearAPI is a mock of Authgear's Admin GraphQL endpoint
 // (POST /_api/admin/graphql) serving the auditLogs query from generated rows.
@@ -84,6 +88,9 @@ type AuthgearAPI struct {
 	KeyID   string
 	Key     *rsa.PublicKey
 	Faults  Faults
+	// Late delays the rows Generate makes (set it before serving): auditLogs
+	// shows a row only from its publication time on.
+	Late LateMix
 
 	mu       sync.RWMutex
 	rows     []agEvent // sorted by (unix, seq)
@@ -98,7 +105,8 @@ func NewAuthgearAPI(project, keyID string, key *rsa.PublicKey) *AuthgearAPI {
 	return &AuthgearAPI{Project: project, KeyID: keyID, Key: key}
 }
 
-// Generate adds n rows spread evenly over [from, to).
+// Generate adds n rows spread evenly over [from, to), each published after a
+// delay drawn from Late.
 func (a *AuthgearAPI) Generate(r *rand.Rand, n int, from, to time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -108,18 +116,20 @@ func (a *AuthgearAPI) Generate(r *rand.Rand, n int, from, to time.Time) {
 		a.seq++
 		a.rows = append(a.rows, agEvent{
 			unix: t.Unix(), seq: a.seq, activity: uint8(r.IntN(len(authgearActivities))),
-			user: uint16(r.IntN(5000)), ip: uint8(r.IntN(250)),
+			user: uint16(r.IntN(5000)), ip: uint8(r.IntN(250)), delay: delayMillis(a.Late.Delay(r)),
 		})
 	}
 	a.sortLocked()
 }
 
-// Insert adds one row at t (for late-arriving events) and returns its data.id.
+// Insert adds one row at t, published now (a late-arriving event), and returns
+// its data.id.
 func (a *AuthgearAPI) Insert(t time.Time) string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.seq++
 	ev := agEvent{unix: t.Unix(), seq: a.seq}
+	ev.delay = delayMillis(time.Duration(time.Now().UnixMilli()-ev.unix*1000) * time.Millisecond)
 	a.rows = append(a.rows, ev)
 	a.sortLocked()
 	return eventID(ev.seq)
@@ -134,7 +144,7 @@ func (a *AuthgearAPI) sortLocked() {
 	})
 }
 
-// IDs returns the data.id of every row created before t.
+// IDs returns the data.id of every row created before t, published or not.
 func (a *AuthgearAPI) IDs(before time.Time) []string {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
@@ -225,7 +235,8 @@ func (a *AuthgearAPI) checkToken(header string) error {
 }
 
 // answer runs the auditLogs query: created_at in [rangeFrom, rangeTo), oldest
-// first, offset cursors ("offset:<n>", base64url), at most 100 rows a page.
+// first, rows published by the first page's request only (see visibility),
+// offset cursors ("offset:<n>.<view>", base64url), at most 100 rows a page.
 func (a *AuthgearAPI) answer(req gqlRequest) ([]byte, error) {
 	if !strings.Contains(req.Query, "auditLogs") || !strings.Contains(req.Query, "sortDirection: ASC") {
 		return nil, errors.New("the mock serves auditLogs with sortDirection: ASC only")
@@ -239,13 +250,16 @@ func (a *AuthgearAPI) answer(req gqlRequest) ([]byte, error) {
 		return nil, fmt.Errorf("rangeTo: %w", err)
 	}
 	first := min(max(req.Variables.First, 1), 100)
-	offset := 0
+	offset, view := 0, a.view()
 	if req.Variables.After != "" {
 		b, err := base64.RawURLEncoding.DecodeString(req.Variables.After)
-		if err != nil || !strings.HasPrefix(string(b), "offset:") {
+		tok, ok := strings.CutPrefix(string(b), "offset:")
+		if err != nil || !ok {
 			return nil, errors.New("invalid cursor")
 		}
-		offset, _ = strconv.Atoi(strings.TrimPrefix(string(b), "offset:"))
+		if offset, view, err = parseOffsetToken(tok, view); err != nil {
+			return nil, fmt.Errorf("invalid cursor: %w", err)
+		}
 		offset++
 	}
 	var wanted map[uint8]bool
@@ -264,7 +278,7 @@ func (a *AuthgearAPI) answer(req gqlRequest) ([]byte, error) {
 	var page []agEvent
 	skipped, more := 0, false
 	for _, ev := range a.rows[lo:hi] {
-		if wanted != nil && !wanted[ev.activity] {
+		if wanted != nil && !wanted[ev.activity] || !view.shows(ev.published(), ev.seq) {
 			continue
 		}
 		if skipped < offset {
@@ -283,7 +297,7 @@ func (a *AuthgearAPI) answer(req gqlRequest) ([]byte, error) {
 	b.WriteString(`{"data":{"auditLogs":{"edges":[`)
 	end := ""
 	for i, ev := range page {
-		cur := base64.RawURLEncoding.EncodeToString([]byte("offset:" + strconv.Itoa(offset+i)))
+		cur := base64.RawURLEncoding.EncodeToString([]byte("offset:" + view.token(offset+i)))
 		end = cur
 		if i > 0 {
 			b.WriteByte(',')
@@ -296,6 +310,13 @@ func (a *AuthgearAPI) answer(req gqlRequest) ([]byte, error) {
 		more, offset > 0, jsonOrNull(end))
 	a.served.Add(int64(len(page)))
 	return []byte(b.String()), nil
+}
+
+// view is what a first page shows: rows published and added by now.
+func (a *AuthgearAPI) view() visibility {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return visibility{asOf: time.Now().UnixMilli(), maxSeq: a.seq}
 }
 
 func jsonOrNull(s string) string {

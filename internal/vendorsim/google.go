@@ -81,10 +81,13 @@ func GoogleApplications() []string {
 
 type gActivity struct {
 	ms    int64 // id.time, milliseconds
-	qual  int64 // id.uniqueQualifier
+	qual  int64 // id.uniqueQualifier, in the order rows were added
 	event uint8
 	user  uint16
+	delay uint32 // milliseconds from id.time until list shows it
 }
+
+func (a gActivity) published() int64 { return a.ms + int64(a.delay) }
 
 // Activity identifies a generated activity (for tests that compute event ids).
 type Activity struct {
@@ -94,6 +97,12 @@ type Activity struct {
 	Name            string
 	ActorEmail      string
 	ActorProfileID  string
+}
+
+// Arrival is a generated activity with the time activities.list first shows it.
+type Arrival struct {
+	Activity
+	Published string
 }
 
 func (a gActivity) describe(app string) Activity {
@@ -117,6 +126,13 @@ type ReportsAPI struct {
 	Customer string
 	Key      *rsa.PublicKey // the service account's public key
 	Faults   Faults
+	// Late delays the activities Generate and Add make (set it before serving):
+	// list shows an activity only from its publication time on.
+	Late LateMix
+	// OnServe, when set (before serving), is called for every activity list
+	// returns, under the mock's read lock, for measurements of how often each
+	// activity is read.
+	OnServe func(app string, uniqueQualifier int64)
 
 	mu       sync.RWMutex
 	apps     map[string][]gActivity // per application, sorted oldest first
@@ -133,35 +149,63 @@ func NewReportsAPI(customer string, key *rsa.PublicKey) *ReportsAPI {
 	return &ReportsAPI{Customer: customer, Key: key, apps: map[string][]gActivity{}}
 }
 
-// Generate adds n activities of app spread over [from, to).
+// Generate adds n activities of app spread over [from, to), each published
+// after a delay drawn from Late.
 func (g *ReportsAPI) Generate(r *rand.Rand, app string, n int, from, to time.Time) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	span := to.Sub(from)
 	rows := g.apps[app]
 	for i := range n {
-		g.qual++
 		t := from.Add(time.Duration(float64(span) * float64(i) / float64(n)))
-		rows = append(rows, gActivity{ms: t.UnixMilli(), qual: g.qual, event: uint8(r.IntN(len(googleEvents[app]))), user: uint16(r.IntN(5000))})
+		rows = append(rows, g.newActivity(r, app, t))
 	}
-	g.addTwins(app, rows[len(g.apps[app]):])
+	g.addTwins(r, app, rows[len(g.apps[app]):])
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ms < rows[j].ms })
 	g.apps[app] = rows
 }
 
-// Insert adds one activity of app at t, as Google shows an event late (behind a
-// window already read), and returns it.
+// Add adds one activity of app at t, published after a delay drawn from Late,
+// and returns it, followed by its twin if app has one (published after a
+// delay of its own).
+func (g *ReportsAPI) Add(r *rand.Rand, app string, t time.Time) []Arrival {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	a := g.newActivity(r, app, t)
+	g.insert(app, a)
+	out := []Arrival{a.arrival(app)}
+	if to, ok := googleTwins[app]; ok {
+		tw := g.twin(r, to, a)
+		g.insert(to, tw)
+		out = append(out, tw.arrival(to))
+	}
+	return out
+}
+
+func (a gActivity) arrival(app string) Arrival {
+	return Arrival{Activity: a.describe(app), Published: formatMillis(a.published())}
+}
+
+// Insert adds one activity of app at t, published now, as Google shows an
+// event late (behind a window already read), and returns it.
 func (g *ReportsAPI) Insert(app string, t time.Time) Activity {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.qual++
-	a := gActivity{ms: t.UnixMilli(), qual: g.qual}
+	a := gActivity{ms: t.UnixMilli(), qual: g.qual, delay: delayMillis(time.Since(t))}
 	g.insert(app, a)
-	g.addTwins(app, []gActivity{a})
+	g.addTwins(nil, app, []gActivity{a})
 	return a.describe(app)
 }
 
-// Activities lists the generated activities of app before t.
+func (g *ReportsAPI) newActivity(r *rand.Rand, app string, t time.Time) gActivity {
+	g.qual++
+	return gActivity{ms: t.UnixMilli(), qual: g.qual, event: uint8(r.IntN(len(googleEvents[app]))),
+		user: uint16(r.IntN(5000)), delay: delayMillis(g.Late.Delay(r))}
+}
+
+// Activities lists the activities of app whose time is before t, published
+// or not.
 func (g *ReportsAPI) Activities(app string, before time.Time) []Activity {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
@@ -227,8 +271,9 @@ func (g *ReportsAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(body)
 }
 
-// list answers activities.list: [startTime, endTime), newest first, pageToken
-// as an offset, maxResults up to 1000.
+// list answers activities.list: [startTime, endTime), newest first, activities
+// published by the first page's request only (see visibility), pageToken as an
+// offset into them, maxResults up to 1000.
 func (g *ReportsAPI) list(app string, r *http.Request) ([]byte, error) {
 	q := r.URL.Query()
 	if _, ok := googleEvents[app]; !ok {
@@ -250,36 +295,55 @@ func (g *ReportsAPI) list(app string, r *http.Request) ([]byte, error) {
 			return nil, errors.New("maxResults: 1 to 1000")
 		}
 	}
-	offset := 0
+	offset, view := 0, g.view()
 	if s := q.Get("pageToken"); s != "" {
-		if offset, err = strconv.Atoi(strings.TrimPrefix(s, "p")); err != nil {
-			return nil, errors.New("invalid pageToken")
+		if offset, view, err = parseOffsetToken(strings.TrimPrefix(s, "p"), view); err != nil {
+			return nil, fmt.Errorf("invalid pageToken: %w", err)
 		}
 	}
 	g.mu.RLock()
 	rows := g.apps[app]
 	lo := sort.Search(len(rows), func(i int) bool { return rows[i].ms >= start.UnixMilli() })
 	hi := sort.Search(len(rows), func(i int) bool { return rows[i].ms >= end.UnixMilli() })
-	window := rows[lo:hi]
 	var b strings.Builder
 	b.WriteString(`{"kind":"admin#reports#activities","etag":"\"sim\"","items":[`)
-	count := 0
-	for i := len(window) - 1 - offset; i >= 0 && count < max; i-- { // newest first
+	skipped, count, more := 0, 0, false
+	for i := hi - 1; i >= lo && !more; i-- { // newest first
+		a := rows[i]
+		switch {
+		case !view.shows(a.published(), a.qual):
+			continue
+		case skipped < offset:
+			skipped++
+			continue
+		case count == max:
+			more = true
+			continue
+		}
 		if count > 0 {
 			b.WriteByte(',')
 		}
-		g.writeActivity(&b, app, window[i])
+		g.writeActivity(&b, app, a)
+		if g.OnServe != nil {
+			g.OnServe(app, a.qual)
+		}
 		count++
 	}
-	more := offset+count < len(window)
 	g.mu.RUnlock()
 	b.WriteString("]")
 	if more {
-		fmt.Fprintf(&b, `,"nextPageToken":"p%d"`, offset+count)
+		fmt.Fprintf(&b, `,"nextPageToken":"p%s"`, view.token(offset+count))
 	}
 	b.WriteString("}")
 	g.served.Add(int64(count))
 	return []byte(b.String()), nil
+}
+
+// view is what a first page shows: rows published and added by now.
+func (g *ReportsAPI) view() visibility {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return visibility{asOf: time.Now().UnixMilli(), maxSeq: g.qual}
 }
 
 func (g *ReportsAPI) writeActivity(b *strings.Builder, app string, a gActivity) {

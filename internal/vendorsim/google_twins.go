@@ -2,6 +2,8 @@ package vendorsim // import "github.com/authtrail/authtrail/internal/vendorsim"
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"sort"
 	"time"
 )
@@ -56,23 +58,27 @@ func otherCopy(app string) (string, bool) {
 }
 
 // addTwins adds the twins of app's new activities; the caller holds g.mu.
-func (g *ReportsAPI) addTwins(app string, added []gActivity) {
+func (g *ReportsAPI) addTwins(r *rand.Rand, app string, added []gActivity) {
 	to, ok := googleTwins[app]
 	if !ok || len(added) == 0 {
 		return
 	}
 	rows := g.apps[to]
 	for _, a := range added {
-		rows = append(rows, g.twin(to, a))
+		rows = append(rows, g.twin(r, to, a))
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ms < rows[j].ms })
 	g.apps[to] = rows
 }
 
-// twin is a's copy in the application to; the caller holds g.mu.
-func (g *ReportsAPI) twin(to string, a gActivity) gActivity {
+// twin is a's copy in the application to, published after a delay of its own
+// from Late (r nil: when a is); the caller holds g.mu.
+func (g *ReportsAPI) twin(r *rand.Rand, to string, a gActivity) gActivity {
 	g.qual++
 	a.qual, a.event = g.qual, twinEvent(to, a.event)
+	if r != nil {
+		a.delay = delayMillis(g.Late.Delay(r))
+	}
 	return a
 }
 
@@ -105,7 +111,7 @@ func (g *ReportsAPI) InsertTwin(a Activity) (Activity, error) {
 	defer g.mu.Unlock()
 	for _, row := range g.apps[a.Application] {
 		if row.qual == a.UniqueQualifier {
-			t := g.twin(to, row)
+			t := g.twin(nil, to, row)
 			g.insert(to, t)
 			return t.describe(to), nil
 		}
@@ -113,9 +119,10 @@ func (g *ReportsAPI) InsertTwin(a Activity) (Activity, error) {
 	return Activity{}, fmt.Errorf("no %s activity %d", a.Application, a.UniqueQualifier)
 }
 
-// insert adds a to app's rows, oldest first; the caller holds g.mu.
+// insert adds a to app's rows, oldest first, after those of its millisecond;
+// the caller holds g.mu.
 func (g *ReportsAPI) insert(app string, a gActivity) {
-	rows := append(g.apps[app], a)
-	sort.Slice(rows, func(i, j int) bool { return rows[i].ms < rows[j].ms })
-	g.apps[app] = rows
+	rows := g.apps[app]
+	i := sort.Search(len(rows), func(i int) bool { return rows[i].ms > a.ms })
+	g.apps[app] = slices.Insert(rows, i, a)
 }
