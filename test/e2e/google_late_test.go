@@ -23,23 +23,27 @@ import (
 )
 
 // googleSettings read the sim (%[1]s) with its service-account key (%[2]s),
-// time compressed: the main pass reads up to now − 1s every second, and
-// late_arrivals.horizon 60s re-reads every window at ages 7.5s, 30s and 60s
-// (internal/poll Schedule), in windows of at least 1s, 3.75s and 7.5s. Pages
-// of 10 make the re-reads span several.
+// admin and user_accounts, time compressed: the main pass reads up to now −
+// 1s every second. The horizon and the rest follow (%[3]s).
 const googleSettings = `
     endpoint: http://%[1]s/
     credentials_file: %[2]s
     subject: admin@example.com
     customer_id: C0sim
     applications: [admin, user_accounts]
-    page_size: 10
     poll_interval: 1s
     lag: 1s
+    max_window: 1m
+%[3]s`
+
+// lateSettings: late_arrivals.horizon 60s re-reads every window at ages 7.5s,
+// 30s and 60s (internal/poll Schedule), in windows of at least 1s, 3.75s and
+// 7.5s. Pages of 10 make the re-reads span several.
+const lateSettings = `
+    page_size: 10
     overlap: 0s
     late_arrivals: {horizon: 60s}
-    initial_lookback: 4m
-    max_window: 1m`
+    initial_lookback: 4m`
 
 // googleActivity is what the sim's POST /sim/google/late returns.
 type googleActivity struct {
@@ -77,7 +81,7 @@ func TestGoogleWorkspaceLateEventsAndRestart(t *testing.T) {
 		"-google", googleAddr, "-google-key", saKey, "-backlog", strconv.Itoa(backlog), "-backlog-span", "3m", "-rate", "0",
 		"-fault-slow-every", "1", "-fault-slow", "100ms")
 	capt := newCapture(t)
-	cfg, metricsAddr := writePollConfig(t, dir, "google_workspace", fmt.Sprintf(googleSettings, googleAddr, saKey), capt.srv.URL)
+	cfg, metricsAddr := writePollConfig(t, dir, "google_workspace", fmt.Sprintf(googleSettings, googleAddr, saKey, lateSettings), capt.srv.URL)
 
 	first := startPollingCollector(t, otelcol, dir, cfg)
 	require.Eventually(t, func() bool { return len(capt.countBy(activityKey)) >= len(apps)*backlog },

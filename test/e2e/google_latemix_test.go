@@ -14,21 +14,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// lateMixSettings: the Google defaults (horizon 6h) compressed 900 times: the
-// horizon is 24s, re-read at 3s, 12s and 24s in windows of at least 1s, 1.5s
-// and 3s; poll_interval and lag stay at the smallest a pass can use.
+// lateMixSettings: the Google default horizon (6h) compressed 900 times: 24s,
+// re-read at 3s, 12s and 24s in windows of at least 1s, 1.5s and 3s.
 const lateMixSettings = `
-    endpoint: http://%[1]s/
-    credentials_file: %[2]s
-    subject: admin@example.com
-    customer_id: C0sim
-    applications: [admin, user_accounts]
     page_size: 20
-    poll_interval: 1s
-    lag: 1s
     late_arrivals: {horizon: 24s}
-    initial_lookback: 1m
-    max_window: 1m`
+    initial_lookback: 1m`
 
 // The sim's publication delays, in Google's time (divided by -time-scale 900:
 // 0–67 ms, 2–8 s, 8–16 s, 16–22 s and 26–32 s): every re-read has a band to
@@ -67,7 +58,7 @@ func TestGoogleWorkspaceLateMix(t *testing.T) {
 		"-google", googleAddr, "-google-key", saKey, "-backlog", "0", "-rate", "0",
 		"-google-rate", "20", "-late-mix", lateMix, "-time-scale", fmt.Sprint(timeScale))
 	capt := newCapture(t)
-	cfg, metricsAddr := writePollConfig(t, dir, "google_workspace", fmt.Sprintf(lateMixSettings, googleAddr, saKey), capt.srv.URL)
+	cfg, metricsAddr := writePollConfig(t, dir, "google_workspace", fmt.Sprintf(googleSettings, googleAddr, saKey, lateMixSettings), capt.srv.URL)
 	startPollingCollector(t, otelcol, dir, cfg)
 
 	// The activities checked are those of the next 15 s. Sentinels 23s late,
