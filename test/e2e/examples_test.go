@@ -35,6 +35,11 @@ var exampleEnv = map[string]string{
 	"ELASTICSEARCH_API_KEY":             "k",
 	"ELASTICSEARCH_URL":                 "https://es.example:9200",
 	"GOOGLE_WORKSPACE_CREDENTIALS_FILE": "tmp/google-service-account.json",
+	"LATE_HORIZON":                      "6m",
+	"LATE_LAG":                          "3s",
+	"LATE_LOOKBACK":                     "30m",
+	"LATE_MAX_WINDOW":                   "1m",
+	"LATE_POLL":                         "1s",
 	"GOOGLE_WORKSPACE_CUSTOMER_ID":      "C03az79cb",
 	"GOOGLE_WORKSPACE_ENDPOINT":         "",
 	"GOOGLE_WORKSPACE_LAG":              "10m",
@@ -64,6 +69,8 @@ func TestExamplesValidate(t *testing.T) {
 	for _, args := range [][]string{
 		{"keygen", "-out", "tmp/authgear-admin-key.pem", "-google-out", "tmp/google-service-account.json"},
 		{"keygen", "-out", "tmp/bench-authgear-key.pem", "-google-out", "tmp/bench-google-sa.json"},
+		{"keygen", "-out", "tmp/bench-late/defaults-authgear.pem", "-google-out", "tmp/bench-late/defaults-sa.json"},
+		{"keygen", "-out", "tmp/bench-late/scaled-authgear.pem", "-google-out", "tmp/bench-late/scaled-sa.json"},
 	} {
 		cmd := exec.Command(sim, args...)
 		cmd.Dir = work
