@@ -359,7 +359,7 @@ func TestSharerCopyRefusedForGoodIsDroppedOnce(t *testing.T) {
 	h.showLate(t, first, at, "s1") // the first stream's copy
 	assert.Zero(t, h.rec.count("s1"))
 	assert.Equal(t, int64(1), h.counter(t, "otelcol_authtrail_poll_records_dropped"), "the second stream's refused page")
-	assert.Positive(t, h.counter(t, "otelcol_authtrail_poll_duplicates_dropped"), "the first stream's copy, read by its re-reads")
+	assert.Positive(t, h.counter(t, "otelcol_authtrail_poll_reread_events_read"), "the first stream's copy, read by its re-reads")
 }
 
 // sharedEventsInBoth puts 20 shared events ("s00".."s19") in both APIs,

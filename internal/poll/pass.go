@@ -43,7 +43,7 @@ func (p *Poller) pass(ctx, deliverCtx context.Context, l lane) (caughtUp bool, e
 		// A fetched page is delivered and committed even when shutdown begins
 		// meanwhile: stopping between the two would deliver it again after a
 		// restart. Shutdown's deadline cancels deliverCtx.
-		handled, emitted, seen, err := p.deliver(deliverCtx, w, page, ps.Previous)
+		handled, emitted, seen, err := p.deliver(deliverCtx, l, w, page, ps.Previous)
 		if err != nil {
 			return false, err
 		}
@@ -189,8 +189,10 @@ const maxLoggedIDs = 5
 // pipeline refused for good), still claimed until the commit, and every id of
 // the page; and the ids it emitted (handled, less the copies another stream
 // delivered, see SharedStream). Any other refusal releases the claims and is
-// returned: the page is not committed and is read again at the next poll.
-func (p *Poller) deliver(ctx context.Context, w Window, page Page, previous []string) (handled, emitted []idTime, seen []string, err error) {
+// returned: the page is not committed and is read again at the next poll. A
+// re-read reads delivered events by design: they are not counted as
+// duplicates (its reads are, in reread_events_read).
+func (p *Poller) deliver(ctx context.Context, l lane, w Window, page Page, previous []string) (handled, emitted []idTime, seen []string, err error) {
 	forEachEventID(page.Logs, func(id string, _ plog.LogRecord) bool { seen = append(seen, id); return true })
 	prev := make(map[string]struct{}, len(previous))
 	for _, id := range previous {
@@ -200,7 +202,9 @@ func (p *Poller) deliver(ctx context.Context, w Window, page Page, previous []st
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	p.countDuplicates(dropped)
+	if !l.reread() {
+		p.countDuplicates(dropped)
+	}
 	next, emitted, settleShared, err := p.meetSharedCopies(ctx, page.Logs, handled)
 	if err != nil {
 		p.release(handled)

@@ -77,7 +77,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.AuthtrailPollDuplicatesDropped, err = builder.meter.Int64Counter(
 		"otelcol_authtrail_poll_duplicates_dropped",
-		metric.WithDescription("Vendor events dropped because they were already delivered (overlap, shifted cursors). [Alpha]"),
+		metric.WithDescription("Vendor events dropped because they were already delivered (the main pass's overlap and shifted cursors, another stream's or a webhook's copy); re-reads are counted in reread_events_read instead. [Alpha]"),
 		metric.WithUnit("{records}"),
 	)
 	errs = errors.Join(errs, err)

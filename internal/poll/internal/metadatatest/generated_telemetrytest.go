@@ -30,7 +30,7 @@ func AssertEqualAuthtrailPollAPIErrors(t *testing.T, tt *componenttest.Telemetry
 func AssertEqualAuthtrailPollDuplicatesDropped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_authtrail_poll_duplicates_dropped",
-		Description: "Vendor events dropped because they were already delivered (overlap, shifted cursors). [Alpha]",
+		Description: "Vendor events dropped because they were already delivered (the main pass's overlap and shifted cursors, another stream's or a webhook's copy); re-reads are counted in reread_events_read instead. [Alpha]",
 		Unit:        "{records}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
