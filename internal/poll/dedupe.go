@@ -210,6 +210,37 @@ func (s *sharedStream) settle(claimed []idTime, err error) {
 	s.p.mu.Unlock()
 }
 
+// meetSharedCopies drops, when p's consumer is a SharedStream, the copies of
+// ld's records its owner delivered, before they are counted. It returns the
+// consumer to hand the rest to, the handled ids still in ld, and what settles
+// the owner's claims once that consumer answered.
+func (p *Poller) meetSharedCopies(ctx context.Context, ld plog.Logs, handled []idTime) (consumer.Logs, []idTime, func(error), error) {
+	s, ok := p.next.(*sharedStream)
+	if !ok {
+		return p.next, handled, func(error) {}, nil
+	}
+	claimed, err := s.claim(ctx, ld)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	left := map[string]struct{}{}
+	forEachEventID(ld, func(id string, _ plog.LogRecord) bool { left[id] = struct{}{}; return true })
+	var emitted []idTime
+	for _, h := range handled {
+		if _, ok := left[h.id]; ok {
+			emitted = append(emitted, h)
+		}
+	}
+	return s.next, emitted, func(err error) { s.settle(claimed, err) }, nil
+}
+
+// release gives up the claims of a delivery that failed.
+func (p *Poller) release(ids []idTime) {
+	p.mu.Lock()
+	p.settle(ids, false, nil)
+	p.mu.Unlock()
+}
+
 func (p *Poller) countDuplicates(n int) {
 	if n > 0 {
 		p.tb.AuthtrailPollDuplicatesDropped.Add(context.Background(), int64(n), p.measure())

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
@@ -232,37 +231,6 @@ func (p *Poller) deliver(ctx context.Context, l lane, w Window, page Page, previ
 		return nil, nil, nil, err
 	}
 	return handled, emitted, seen, nil
-}
-
-// meetSharedCopies drops, when p's consumer is a SharedStream, the copies of
-// ld's records its owner delivered, before they are counted. It returns the
-// consumer to hand the rest to, the handled ids still in ld, and what settles
-// the owner's claims once that consumer answered.
-func (p *Poller) meetSharedCopies(ctx context.Context, ld plog.Logs, handled []idTime) (consumer.Logs, []idTime, func(error), error) {
-	s, ok := p.next.(*sharedStream)
-	if !ok {
-		return p.next, handled, func(error) {}, nil
-	}
-	claimed, err := s.claim(ctx, ld)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	left := map[string]struct{}{}
-	forEachEventID(ld, func(id string, _ plog.LogRecord) bool { left[id] = struct{}{}; return true })
-	var emitted []idTime
-	for _, h := range handled {
-		if _, ok := left[h.id]; ok {
-			emitted = append(emitted, h)
-		}
-	}
-	return s.next, emitted, func(err error) { s.settle(claimed, err) }, nil
-}
-
-// release gives up the claims of a delivery that failed.
-func (p *Poller) release(ids []idTime) {
-	p.mu.Lock()
-	p.settle(ids, false, nil)
-	p.mu.Unlock()
 }
 
 // dropPage counts and logs a page the pipeline refused for good: retrying the
