@@ -46,10 +46,12 @@ func (p *Poller) pass(ctx, deliverCtx context.Context, l lane) (caughtUp bool, e
 		if err != nil {
 			return false, err
 		}
-		p.commit(deliverCtx, l, ps, page.Next, handled, seen)
+		// Counted before the commit, so that whoever sees the lane move on
+		// also sees the page's reads in the metrics.
 		if l.reread() {
 			p.countReread(deliverCtx, l, now, len(seen), emitted, page.Next == "")
 		}
+		p.commit(deliverCtx, l, ps, page.Next, handled, seen)
 		if page.Next == "" && !l.reread() {
 			p.tb.AuthtrailPollLag.Record(deliverCtx, now.Sub(w.End).Seconds(), p.measure())
 		}
