@@ -196,6 +196,9 @@ func (s *scrubber) scrubIdentities(a pcommon.Map, known *personal) {
 			default:
 				continue
 			}
+			if v.Type() != pcommon.ValueTypeStr {
+				known.whole(v, collectPass) // malformed (an array, bytes): its copies elsewhere go too
+			}
 			return true // an email or a name, of any type
 		}
 		return false
@@ -429,6 +432,9 @@ func (p *personal) whole(v pcommon.Value, ps pass) {
 		}
 	case pcommon.ValueTypeStr, pcommon.ValueTypeInt, pcommon.ValueTypeDouble, pcommon.ValueTypeBytes:
 		s := v.AsString()
+		if v.Type() == pcommon.ValueTypeBytes {
+			s = string(v.Bytes().AsRaw()) // the text its copies elsewhere hold, not base64
+		}
 		if ps == collectPass {
 			p.add(s)
 		} else if s != "" {

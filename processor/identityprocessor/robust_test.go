@@ -188,3 +188,27 @@ func TestPIIScrubsEveryDepth(t *testing.T) {
 		}
 	}
 }
+
+// A schema identity of the wrong type (an array, bytes) is removed, and its
+// values are still the record's personal values: their copies in the body
+// and in other attributes are replaced too.
+func TestPIIMalformedIdentitiesHideTheirCopies(t *testing.T) {
+	ld := oneRecord("mfa.disable", map[string]any{
+		"user.full_name": []any{"Bob Smith"}, "user.target.name": []byte("jdoe42"),
+		"vendor.note": "changed by Bob Smith",
+	})
+	sourcetest.Records(ld)[0].Body().SetStr("MFA disabled for jdoe42 by Bob Smith")
+	for _, mode := range []string{PIIHash, PIIDrop} {
+		cfg := defaults()
+		cfg.PII, cfg.PIISalt = mode, "pepper"
+		in := plog.NewLogs()
+		ld.CopyTo(in)
+		lr := sourcetest.Records(run(t, cfg, in))[0]
+		all := fmt.Sprint(lr.Attributes().AsRaw(), lr.Body().AsString())
+		for _, personal := range []string{"Bob Smith", "jdoe42"} {
+			assert.NotContains(t, all, personal, mode)
+		}
+		assert.NotContains(t, lr.Attributes().AsRaw(), "user.full_name", mode)
+		assert.NotContains(t, lr.Attributes().AsRaw(), "user.target.name", mode)
+	}
+}
