@@ -102,3 +102,15 @@ func BenchmarkPolicyPIIHashDistinct(b *testing.B) {
 func BenchmarkNormalizeFromBody(b *testing.B) {
 	benchBatch(b, defaults(), processorbench.ReplayBatch(b, sample(b, "asgardeo", "loginSuccess"), "asgardeo", batch))
 }
+
+// BenchmarkPIIHashManyPersonalValues: one record (an OTLP sender's) with
+// 5,000 values under a personal key and 5,000 other strings, per record.
+func BenchmarkPIIHashManyPersonalValues(b *testing.B) {
+	cfg := defaults()
+	cfg.PII, cfg.PIISalt = PIIHash, "pepper"
+	logins, notes := make([]any, 5000), make([]any, 5000)
+	for i := range logins {
+		logins[i], notes[i] = fmt.Sprintf("login%06d", i), fmt.Sprintf("note %d", i)
+	}
+	benchBatch(b, cfg, oneRecord("user.update", map[string]any{"vendor.login_id": logins, "vendor.notes": notes}))
+}

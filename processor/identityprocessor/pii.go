@@ -443,6 +443,13 @@ func (p *personal) whole(v pcommon.Value, ps pass) {
 	}
 }
 
+// maxKnownValues bounds the known personal values a record's text is
+// searched for (the longest are kept): the search costs their number times
+// the text's length, so a record crafted with thousands would cost time
+// quadratic in its size. Values past it are still replaced where they stand
+// and in related.user.
+const maxKnownValues = 64
+
 // personal is a record's known personal values, longest first, so that an
 // email address is replaced whole before a name inside it. Each value's
 // replacement is computed once per record.
@@ -450,7 +457,8 @@ type personal struct {
 	s      *scrubber
 	st     *scrubState
 	values []string
-	repl   []string // "" until computed
+	repl   []string            // "" until computed
+	more   map[string]struct{} // values past maxKnownValues; nil until there are some
 }
 
 func (p *personal) add(v string) {
@@ -461,11 +469,32 @@ func (p *personal) add(v string) {
 	for i < len(p.values) && len(p.values[i]) >= len(v) {
 		i++
 	}
+	if i == maxKnownValues {
+		p.addMore(v)
+		return
+	}
 	p.values = slices.Insert(p.values, i, v)
 	p.repl = slices.Insert(p.repl, i, "")
+	if len(p.values) > maxKnownValues { // the shortest makes room
+		p.addMore(p.values[maxKnownValues])
+		p.values, p.repl = p.values[:maxKnownValues], p.repl[:maxKnownValues]
+	}
 }
 
-func (p *personal) has(v string) bool { return slices.Contains(p.values, v) }
+func (p *personal) addMore(v string) {
+	if p.more == nil {
+		p.more = map[string]struct{}{}
+	}
+	p.more[v] = struct{}{}
+}
+
+func (p *personal) has(v string) bool {
+	if slices.Contains(p.values, v) {
+		return true
+	}
+	_, ok := p.more[v]
+	return ok
+}
 
 // replacementOf is the hash or redaction of v, memoized for known values.
 func (p *personal) replacementOf(v string) string {

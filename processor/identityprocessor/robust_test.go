@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -210,5 +211,39 @@ func TestPIIMalformedIdentitiesHideTheirCopies(t *testing.T) {
 		}
 		assert.NotContains(t, lr.Attributes().AsRaw(), "user.full_name", mode)
 		assert.NotContains(t, lr.Attributes().AsRaw(), "user.target.name", mode)
+	}
+}
+
+// A record with thousands of personal values: every one is still replaced
+// where it stands and in related.user, but the record's text is searched for
+// the longest maxKnownValues only, so the work grows with the record's size,
+// not with its size squared.
+func TestPIIManyPersonalValuesAreBounded(t *testing.T) {
+	const n = 4 * maxKnownValues
+	logins := make([]any, n)
+	for i := range logins {
+		logins[i] = fmt.Sprintf("login%04d", i)
+	}
+	for _, mode := range []string{PIIHash, PIIDrop} {
+		ld := oneRecord("user.update", map[string]any{
+			"vendor.login_id": logins, "related.user": []any{"login0007", "u1", "login0200"},
+			"vendor.note": "the longest: " + strings.Repeat("x", 40) + "@example.com",
+		})
+		lr := sourcetest.Records(ld)[0]
+		s := newScrubber(mode, "pepper")
+		st := new(scrubState)
+		s.scrub(lr, st)
+		assert.LessOrEqual(t, len(st.values), maxKnownValues, "the known values the text is searched for")
+		got, _ := lr.Attributes().Get("vendor.login_id")
+		for i, v := range got.Slice().AsRaw() {
+			assert.Equal(t, s.replacement(logins[i].(string), st), v, "replaced where it stands")
+		}
+		related, _ := lr.Attributes().Get("related.user")
+		if mode == PIIHash {
+			assert.Equal(t, []any{s.hash("login0007"), "u1", s.hash("login0200")}, related.Slice().AsRaw())
+		} else {
+			assert.Equal(t, []any{"u1"}, related.Slice().AsRaw())
+		}
+		assert.NotContains(t, sourcetest.Attr(lr, "vendor.note"), "@example.com")
 	}
 }
