@@ -218,7 +218,7 @@ func (p *personal) scanText(s string) string {
 				i = end
 				continue
 			}
-		case (isHexByte(c) || c == ':') && (i == 0 || !isTokenByte(s[i-1])):
+		case (isHexByte(c) || c == ':') && (i == 0 || !isTokenByte(s[i-1]) || (c == ':' && isWordByte(s[i-1]))):
 			end := i
 			for end < len(s) && (isHexByte(s[end]) || s[end] == '.' || s[end] == ':') {
 				end++
@@ -230,8 +230,8 @@ func (p *personal) scanText(s string) string {
 				i = end
 				continue
 			}
-			if ipEnd, addr, ok := ipIn(s[i:end]); ok {
-				replace(i, i+ipEnd, p.ipReplacement(addr))
+			if ipStart, ipEnd, addr, ok := ipAfterLabel(s[i:end]); ok {
+				replace(i+ipStart, i+ipEnd, p.ipReplacement(addr))
 			}
 			i = end
 			continue
@@ -314,12 +314,18 @@ func emailAt(s string, at, from int) (start, end int, ok bool) {
 	return start, end, true
 }
 
-// phoneAt finds a phone number starting with the '+' at i.
+// phoneAt finds a phone number starting with the '+' at i. A number longer
+// than any phone number ends before its group of digits that makes it so
+// ("+447700900123 - 2026-11-30").
 func phoneAt(s string, i int) (end int, ok bool) {
 	digits := 0
+	groupDigits, groupEnd := 0, 0 // the number up to the last separator
 	for j := i + 1; j < len(s); j++ {
 		c := s[j]
 		if c >= '0' && c <= '9' {
+			if digits == 15 {
+				return groupEnd, groupDigits >= 7
+			}
 			digits++
 			end = j + 1
 			continue
@@ -327,6 +333,7 @@ func phoneAt(s string, i int) (end int, ok bool) {
 		if c != ' ' && c != '-' && c != '(' && c != ')' && c != '.' {
 			break
 		}
+		groupDigits, groupEnd = digits, end
 	}
 	if end < len(s) && isWordByte(s[end]) {
 		return 0, false
@@ -351,6 +358,21 @@ func ipIn(tok string) (end int, addr netip.Addr, ok bool) {
 		}
 	}
 	return 0, netip.Addr{}, false
+}
+
+// ipAfterLabel is ipIn of tok, else of what follows its first colon when a
+// label precedes it ("IP:203.0.113.77", "client_ip:…" reach here as
+// ":203.0.113.77"); the address is tok[start:end].
+func ipAfterLabel(tok string) (start, end int, addr netip.Addr, ok bool) {
+	if end, addr, ok = ipIn(tok); ok {
+		return 0, end, addr, true
+	}
+	colon := strings.IndexByte(tok, ':')
+	if colon < 0 || strings.IndexByte(tok[:colon], '.') >= 0 {
+		return 0, 0, netip.Addr{}, false
+	}
+	end, addr, ok = ipIn(tok[colon+1:])
+	return colon + 1, colon + 1 + end, addr, ok
 }
 
 func truncateIP(s string) string {

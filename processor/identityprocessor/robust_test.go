@@ -247,3 +247,36 @@ func TestPIIManyPersonalValuesAreBounded(t *testing.T) {
 		assert.NotContains(t, sourcetest.Attr(lr, "vendor.note"), "@example.com")
 	}
 }
+
+// Addresses and phone numbers in text as log lines write them: an address
+// after a label and a colon ("IP:203.0.113.77"), a phone number followed by
+// more numbers (a date).
+func TestPIITextAddressesAfterLabelsAndPhonesBeforeNumbers(t *testing.T) {
+	notes := map[string]string{
+		"vendor.ip":     "login from IP:203.0.113.77",
+		"vendor.client": "client_ip:198.51.100.23:443 ok",
+		"vendor.v6":     "src:2001:db8:1234:5678::9",
+		"vendor.sms":    "SMS sent to +447700900123 - 2026-11-30",
+		"vendor.time":   "at T12:30:45.123 from v1.2.3",
+	}
+	attrs := map[string]any{}
+	for k, v := range notes {
+		attrs[k] = v
+	}
+	for _, mode := range []string{PIIHash, PIIDrop} {
+		cfg := defaults()
+		cfg.PII, cfg.PIISalt = mode, "pepper"
+		lr := sourcetest.Records(run(t, cfg, oneRecord("user.update", attrs)))[0]
+		all := fmt.Sprint(lr.Attributes().AsRaw())
+		for _, personal := range []string{"203.0.113.77", "198.51.100.23", "5678::9", "447700900123"} {
+			assert.NotContains(t, all, personal, mode)
+		}
+		assert.Equal(t, notes["vendor.time"], sourcetest.Attr(lr, "vendor.time"), "times and versions are not addresses")
+		if mode == PIIHash {
+			assert.Equal(t, "login from IP:203.0.113.0", sourcetest.Attr(lr, "vendor.ip"))
+			assert.Equal(t, "client_ip:198.51.100.0:443 ok", sourcetest.Attr(lr, "vendor.client"))
+			assert.Equal(t, "src:2001:db8:1234::", sourcetest.Attr(lr, "vendor.v6"))
+			assert.Equal(t, "SMS sent to "+newScrubber(mode, "pepper").hash("+447700900123")+" - 2026-11-30", sourcetest.Attr(lr, "vendor.sms"))
+		}
+	}
+}
