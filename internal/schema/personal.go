@@ -36,13 +36,18 @@ func PersonalKey(key string) bool { return ClassifyKey(key)&KeyPersonal != 0 }
 func NameKey(key string) bool { return ClassifyKey(key)&KeyName != 0 }
 
 // PersonObject reports whether the object under key describes a person, given
-// the object's "type" ("" when it has none).
+// the object's "type" ("" when it has none). A plural key ("users",
+// "members") names one: an array's elements are under the array's key.
 func PersonObject(key, objectType string) bool {
 	var buf [64]byte
 	seg := normalizeSegment(buf[:0], key)
+	singular := seg
+	if len(seg) > 1 && seg[len(seg)-1] == 's' {
+		singular = seg[:len(seg)-1]
+	}
 	found := false
 	for _, s := range personObjects {
-		if string(seg) == s {
+		if string(seg) == s || string(singular) == s {
 			found = true
 			break
 		}

@@ -27,6 +27,9 @@ func TestPersonObject(t *testing.T) {
 		{"user", "", true}, {"fillout.actor", "member", true}, {"payload.target", "user", true},
 		{"payload.target", "group", false}, {"actor", "system", false}, {"standard_attributes", "", true},
 		{"organization", "", false}, {"userStore", "", false},
+		// An array's elements are under its key: each of "users" is a user.
+		{"role.users", "", true}, {"members", "user", true}, {"members", "group", false}, {"groups", "", false},
+		{"s", "", false},
 	} {
 		if got := PersonObject(c.key, c.typ); got != c.want {
 			t.Errorf("PersonObject(%q, %q) = %v", c.key, c.typ, got)

@@ -280,3 +280,25 @@ func TestPIITextAddressesAfterLabelsAndPhonesBeforeNumbers(t *testing.T) {
 		}
 	}
 }
+
+// The elements of an array of people ("users", "members") are people: their
+// names are personal, in attributes and in JSON text alike.
+func TestPIINamesOfPeopleInArrays(t *testing.T) {
+	ld := oneRecord("group.membership_change", map[string]any{
+		"vendor.users":   []any{map[string]any{"id": "u1", "name": "Alice Wonder"}},
+		"vendor.members": []any{map[string]any{"type": "group", "name": "Growth"}},
+	})
+	sourcetest.Records(ld)[0].Body().SetStr(`{"role":{"users":[{"id":"u2","name":"Carol Danvers"}]}}`)
+	for _, mode := range []string{PIIHash, PIIDrop} {
+		cfg := defaults()
+		cfg.PII, cfg.PIISalt = mode, "pepper"
+		in := plog.NewLogs()
+		ld.CopyTo(in)
+		lr := sourcetest.Records(run(t, cfg, in))[0]
+		all := fmt.Sprint(lr.Attributes().AsRaw(), lr.Body().AsString())
+		assert.NotContains(t, all, "Alice Wonder", mode)
+		assert.NotContains(t, all, "Carol Danvers", mode)
+		assert.Contains(t, all, "Growth", "a group's name is not personal")
+		assert.Contains(t, all, "u1", "ids stay")
+	}
+}
