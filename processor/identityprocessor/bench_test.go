@@ -114,3 +114,16 @@ func BenchmarkPIIHashManyPersonalValues(b *testing.B) {
 	}
 	benchBatch(b, cfg, oneRecord("user.update", map[string]any{"vendor.login_id": logins, "vendor.notes": notes}))
 }
+
+// BenchmarkPIIDropManyAttributes: one record (an OTLP sender's) with 5,000
+// attributes naming people ("vendor.a1.user.name"), per record.
+func BenchmarkPIIDropManyAttributes(b *testing.B) {
+	cfg := defaults()
+	cfg.PII = PIIDrop
+	attrs := map[string]any{}
+	for i := range 5000 {
+		attrs[fmt.Sprintf("vendor.a%d.user.name", i)] = "Jane Roe"
+		attrs[fmt.Sprintf("vendor.a%d.user.type", i)] = "user"
+	}
+	benchBatch(b, cfg, oneRecord("user.update", attrs))
+}

@@ -312,7 +312,29 @@ const (
 type attrClasses struct {
 	class            [64]uint8
 	n                int
-	changeIsPersonal bool // authtrail.change.field names personal data
+	changeIsPersonal bool              // authtrail.change.field names personal data
+	types            map[string]string // objectType's index; nil until needed
+}
+
+// objectType is the type of the object prefix names: the attribute
+// prefix+".type". A record with many attributes has it read from an index
+// built once, since a scan of the map per attribute would cost time
+// quadratic in their number.
+func (c *attrClasses) objectType(a pcommon.Map, prefix string) string {
+	if a.Len() <= len(c.class) {
+		return strAttr(a, prefix+".type")
+	}
+	if c.types == nil {
+		c.types = map[string]string{}
+		for k, v := range a.All() {
+			if p, ok := strings.CutSuffix(k, ".type"); ok && v.Type() == pcommon.ValueTypeStr {
+				if _, seen := c.types[p]; !seen { // the first, as Get finds it
+					c.types[p] = v.Str()
+				}
+			}
+		}
+	}
+	return c.types[prefix]
 }
 
 // walkAttributes walks a record's attributes. Their keys are flattened paths
@@ -331,7 +353,7 @@ func (p *personal) walkAttributes(a pcommon.Map, ps pass, classes *attrClasses) 
 			c = classes.class[i]
 		default:
 			class, personPrefix := p.st.keys.classify(i, k)
-			c = classifyAttr(a, k, v, class, personPrefix, classes.changeIsPersonal)
+			c = classifyAttr(a, k, v, class, personPrefix, classes)
 			if i < len(classes.class) {
 				classes.class[i], classes.n = c, i+1
 			}
@@ -348,18 +370,18 @@ func (p *personal) walkAttributes(a pcommon.Map, ps pass, classes *attrClasses) 
 
 // classifyAttr classifies the attribute k, whose key's class (keyMemo) is
 // given.
-func classifyAttr(a pcommon.Map, k string, v pcommon.Value, class schema.KeyClass, personPrefix, changeIsPersonal bool) uint8 {
+func classifyAttr(a pcommon.Map, k string, v pcommon.Value, class schema.KeyClass, personPrefix bool, classes *attrClasses) uint8 {
 	if handledAttr(k, v) {
 		return attrHandled
 	}
-	if class&schema.KeyPersonal != 0 || (changeIsPersonal && (k == schema.AttrChangeFrom || k == schema.AttrChangeTo)) {
+	if class&schema.KeyPersonal != 0 || (classes.changeIsPersonal && (k == schema.AttrChangeFrom || k == schema.AttrChangeTo)) {
 		return attrPersonal
 	}
 	if personPrefix {
 		// The name of a person: the prefix names a person object whose type
 		// (a sibling attribute) does not say otherwise.
 		prefix := k[:strings.LastIndexByte(k, '.')]
-		if schema.PersonObject(prefix, strAttr(a, prefix+".type")) {
+		if schema.PersonObject(prefix, classes.objectType(a, prefix)) {
 			return attrPersonal
 		}
 	}

@@ -302,3 +302,23 @@ func TestPIINamesOfPeopleInArrays(t *testing.T) {
 		assert.Contains(t, all, "u1", "ids stay")
 	}
 }
+
+// A record with more attributes than the memo holds reads its objects' types
+// from an index (BenchmarkPIIDropManyAttributes): people's names go, a
+// group's name stays, wherever the attributes sit.
+func TestPIIObjectTypesInALargeRecord(t *testing.T) {
+	attrs := map[string]any{
+		"vendor.actor.name": "Jane Roe", "vendor.actor.type": "user",
+		"vendor.owner.name": "Admins", "vendor.owner.type": "group",
+		"vendor.member.name": "John Doe",
+	}
+	for i := range 200 {
+		attrs[fmt.Sprintf("vendor.filler%d", i)] = "plain"
+	}
+	cfg := defaults()
+	cfg.PII = PIIDrop
+	got := sourcetest.Records(run(t, cfg, oneRecord("user.update", attrs)))[0].Attributes().AsRaw()
+	assert.Equal(t, redacted, got["vendor.actor.name"])
+	assert.Equal(t, redacted, got["vendor.member.name"])
+	assert.Equal(t, "Admins", got["vendor.owner.name"])
+}
