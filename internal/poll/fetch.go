@@ -47,7 +47,7 @@ func (p *Poller) fetch(ctx context.Context, w Window, cursor string) (Page, erro
 func (p *Poller) succeeded(ctx context.Context) {
 	p.tb.AuthtrailPollPagesFetched.Add(ctx, 1, p.measure())
 	p.apiFails.recovered()
-	p.health.set(componentstatus.NewEvent(componentstatus.StatusOK))
+	p.health.apiResult(componentstatus.NewEvent(componentstatus.StatusOK))
 }
 
 // failed counts, logs and reports a failed call. Whatever may heal on its own
@@ -62,7 +62,7 @@ func (p *Poller) failed(ctx context.Context, err error) *APIError {
 	if apiErr.Permanent() {
 		p.logger.Error("the vendor API rejected the request: this stream stops until the configuration is fixed and the collector restarted",
 			zap.Error(apiErr))
-		p.health.set(componentstatus.NewPermanentErrorEvent(apiErr))
+		p.health.apiResult(componentstatus.NewPermanentErrorEvent(apiErr))
 		return apiErr
 	}
 	next := "retrying at the next poll"
@@ -70,6 +70,6 @@ func (p *Poller) failed(ctx context.Context, err error) *APIError {
 		next = "retrying with backoff"
 	}
 	p.apiFails.failed(levelOf(apiErr), apiErr, next)
-	p.health.set(componentstatus.NewRecoverableErrorEvent(apiErr))
+	p.health.apiResult(componentstatus.NewRecoverableErrorEvent(apiErr))
 	return apiErr
 }
