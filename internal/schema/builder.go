@@ -57,10 +57,12 @@ func (b *Builder) Append(t Tenant) plog.LogRecord {
 }
 
 // attrCapacity sizes a record's attribute map once: the largest record of
-// the batch so far, or a typical record's size for the first.
+// the batch so far, up to maxAttrCapacity (one record with thousands of
+// attributes must not make every later one reserve as many), or a typical
+// record's size for the first.
 func (b *Builder) attrCapacity() int {
 	if b.hasLast {
-		b.attrs = max(b.attrs, b.last.Attributes().Len())
+		b.attrs = min(max(b.attrs, b.last.Attributes().Len()), maxAttrCapacity)
 	}
 	if b.attrs == 0 {
 		return attrCapacity

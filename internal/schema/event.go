@@ -194,6 +194,9 @@ func (e *Event) Body() string {
 // attribute map of a batch's first record is allocated once (Builder.Append).
 const attrCapacity = 56
 
+// maxAttrCapacity bounds the size hint taken from a batch's largest record.
+const maxAttrCapacity = 4 * attrCapacity
+
 // WriteTo writes the event into lr following docs/schema.md#the-log-record and D1. vendor is the
 // product slug (event.provider); p decides severity.
 func (e *Event) WriteTo(lr plog.LogRecord, vendor string, p *Policy) {

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -243,4 +244,20 @@ func TestBuilderMarkSinceRollback(t *testing.T) {
 	b.SetObserved(42)
 	write("t3", "f")
 	assert.Equal(t, pcommon.Timestamp(42), b.Logs().ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).ObservedTimestamp())
+}
+
+// One record with thousands of attributes does not make every later record of
+// the batch reserve as many: the size hint is the batch's largest record up to
+// maxAttrCapacity (a batch of 1,000 small records after a 10,000-field one
+// reserved 934 MB).
+func TestBuilderAttrCapacityIsBounded(t *testing.T) {
+	b := NewBuilder("v", Scope{Name: "s"}, time.Time{})
+	big := b.Append(Tenant{ID: "t"})
+	for i := range 10 * maxAttrCapacity {
+		big.Attributes().PutInt("k"+strconv.Itoa(i), int64(i))
+	}
+	require.Greater(t, big.Attributes().Len(), maxAttrCapacity)
+	b.Append(Tenant{ID: "t"})
+	assert.LessOrEqual(t, b.attrCapacity(), maxAttrCapacity)
+	assert.Equal(t, attrCapacity, NewBuilder("v", Scope{}, time.Time{}).attrCapacity(), "a first record's hint")
 }
