@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -189,7 +190,8 @@ func (p *identityProcessor) normalize(lr plog.LogRecord, res pcommon.Resource, d
 	case pcommon.ValueTypeMap:
 		root = vjson.BodyNode(body) // read in place
 	case pcommon.ValueTypeStr:
-		s := body.Str()
+		// A file's first line may carry its byte order mark, an export indentation.
+		s := strings.TrimLeft(strings.TrimPrefix(body.Str(), "\ufeff"), " \t\r\n")
 		if len(s) == 0 || s[0] != '{' {
 			return vendor, false
 		}

@@ -322,3 +322,14 @@ func TestPIIObjectTypesInALargeRecord(t *testing.T) {
 	assert.Equal(t, redacted, got["vendor.member.name"])
 	assert.Equal(t, "Admins", got["vendor.owner.name"])
 }
+
+// A replayed line may start with a byte order mark (the first line of a file
+// saved with one) or whitespace (an indented export): it is still the event.
+func TestNormalizeTextBodyAfterBOMOrWhitespace(t *testing.T) {
+	event := `{"id":"e1","event":"auth.logout","timestamp":"2026-11-30T12:00:00Z","actor":{"id":"u1"}}`
+	for _, prefix := range []string{"\ufeff", "  ", "\t\n"} {
+		ld := rawRecord(t, []byte(prefix+event), "fillout", false)
+		lr := sourcetest.Records(run(t, defaults(), ld))[0]
+		assert.Equal(t, "identity.authentication.logout", lr.EventName(), "%q", prefix)
+	}
+}
