@@ -129,23 +129,29 @@ type Skip map[string]Skip
 // recurse, scalar arrays become string slices, arrays holding objects become
 // JSON text, nulls and empty strings are left out. Numbers that are integers
 // become ints whether the JSON wrote them as 3, 3.0 or 3e0, so that a replayed
-// body flattens like the wire bytes it came from.
+// body flattens like the wire bytes it came from. Objects nested deeper than
+// maxFlattenDepth below n become JSON text too: a map body can nest thousands
+// of levels, and their keys would cost memory quadratic in the depth.
 func Flatten(dst pcommon.Map, prefix string, n Node, skip Skip) {
+	flatten(dst, prefix, n, skip, 1)
+}
+
+func flatten(dst pcommon.Map, prefix string, n Node, skip Skip, depth int) {
 	switch {
 	case n.body:
 		if n.p.Type() == pcommon.ValueTypeMap {
 			for k, v := range n.p.Map().All() {
-				flattenField(dst, prefix, k, BodyNode(v), skip)
+				flattenField(dst, prefix, k, BodyNode(v), skip, depth)
 			}
 		}
 	case n.j != nil:
 		if o, err := n.j.Object(); err == nil {
-			o.Visit(func(k []byte, v *fastjson.Value) { flattenField(dst, prefix, k, JSONNode(v), skip) })
+			o.Visit(func(k []byte, v *fastjson.Value) { flattenField(dst, prefix, k, JSONNode(v), skip, depth) })
 		}
 	}
 }
 
-func flattenField[K string | []byte](dst pcommon.Map, prefix string, key K, v Node, skip Skip) {
+func flattenField[K string | []byte](dst pcommon.Map, prefix string, key K, v Node, skip Skip, depth int) {
 	child, consumed := skip[string(key)]
 	if consumed && child == nil {
 		return
@@ -153,7 +159,12 @@ func flattenField[K string | []byte](dst pcommon.Map, prefix string, key K, v No
 	k := joinKey(prefix, key)
 	switch v.Kind() {
 	case KindObject:
-		Flatten(dst, k, v, child)
+		if depth < maxFlattenDepth || child != nil { // skip trees are shallow
+			flatten(dst, k, v, child, depth+1)
+			return
+		}
+		var buf [512]byte
+		dst.PutStr(k, string(Canonical(buf[:0], v)))
 	case KindArray:
 		putArray(dst, k, v)
 	case KindString:
@@ -281,10 +292,17 @@ var (
 
 const keyCacheMax = 4096
 
+// maxFlattenDepth is how many levels of nested objects Flatten writes as
+// keys; deeper objects become JSON text.
+const maxFlattenDepth = 16
+
 func init() { keyCache.Store(&map[string]string{}) }
 
 func joinKey[K string | []byte](prefix string, key K) string {
 	var buf [128]byte
+	if len(prefix)+1+len(key) > len(buf) { // not cached: the cache keeps its keys for good
+		return prefix + "." + SnakeCase(string(key))
+	}
 	raw := append(append(append(buf[:0], prefix...), 0), key...)
 	if k, ok := (*keyCache.Load())[string(raw)]; ok {
 		return k

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -200,5 +201,31 @@ func TestSamplesReadAlike(t *testing.T) {
 		Flatten(body, "v", n["body"], nil)
 		assert.Equal(t, wire.AsRaw(), body.AsRaw(), f)
 		assert.Equal(t, string(Canonical(nil, n["wire"])), string(Canonical(nil, n["body"])), f)
+	}
+}
+
+// Objects nested deeper than maxFlattenDepth become JSON text under the key
+// reached there: the keys of a deep object (a record's map body can nest
+// thousands of levels) would otherwise cost memory quadratic in its depth.
+func TestFlattenDepthIsBounded(t *testing.T) {
+	const depth = 3 * maxFlattenDepth
+	doc := strings.Repeat(`{"a":`, depth) + `"leaf"` + strings.Repeat("}", depth)
+	for name, n := range both(t, `{"top":`+doc+`}`) {
+		m := pcommon.NewMap()
+		Flatten(m, "v", n, nil)
+		key := "v.top" + strings.Repeat(".a", maxFlattenDepth-1)
+		rest := maxFlattenDepth*2 + 1 // levels left: the ones below top, minus those flattened
+		assert.Equal(t, map[string]any{key: strings.Repeat(`{"a":`, rest) + `"leaf"` + strings.Repeat("}", rest)},
+			m.AsRaw(), name)
+	}
+}
+
+// Long keys are joined without the cache, which would keep up to
+// keyCacheMax of them for the life of the process.
+func TestJoinKeyCachesNoLongKeys(t *testing.T) {
+	long := strings.Repeat("k", 4096)
+	assert.Equal(t, "v."+long, joinKey("v", long))
+	for raw, k := range *keyCache.Load() {
+		assert.Less(t, len(raw)+len(k), 512, "a cached key of %d bytes", len(k))
 	}
 }
