@@ -3,6 +3,7 @@ package identityprocessor // import "github.com/authtrail/authtrail/processor/id
 import (
 	"net/netip"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/valyala/fastjson"
 
@@ -296,7 +297,7 @@ func emailAt(s string, at, from int) (start, end int, ok bool) {
 		start--
 	}
 	end = at + 1
-	for end < len(s) && (isAlnum(s[end]) || s[end] == '-' || s[end] == '.') {
+	for end < len(s) && (isAlnum(s[end]) || s[end] >= utf8.RuneSelf || s[end] == '-' || s[end] == '.') {
 		end++
 	}
 	for end > at+1 && (s[end-1] == '.' || s[end-1] == '-') {
@@ -307,7 +308,7 @@ func emailAt(s string, at, from int) (start, end int, ok bool) {
 		return 0, 0, false
 	}
 	for _, c := range []byte(s[dot+1 : end]) {
-		if !isLetter(c) {
+		if !isLetter(c) && c < utf8.RuneSelf { // an internationalized top-level domain too
 			return 0, 0, false
 		}
 	}
@@ -404,5 +405,5 @@ func isHexByte(c byte) bool {
 func isWordByte(c byte) bool  { return isAlnum(c) || c == '_' }
 func isTokenByte(c byte) bool { return isWordByte(c) || c == '.' || c == ':' }
 func isLocalByte(c byte) bool {
-	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
+	return isAlnum(c) || c >= utf8.RuneSelf || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
 }

@@ -333,3 +333,14 @@ func TestNormalizeTextBodyAfterBOMOrWhitespace(t *testing.T) {
 		assert.Equal(t, "identity.authentication.logout", lr.EventName(), "%q", prefix)
 	}
 }
+
+// Email addresses with letters beyond ASCII (RFC 6531 local parts,
+// internationalized domains) are found whole.
+func TestPIITextFindsInternationalEmailAddresses(t *testing.T) {
+	cfg := defaults()
+	cfg.PII = PIIDrop
+	lr := sourcetest.Records(run(t, cfg, oneRecord("user.update", map[string]any{
+		"vendor.note": "sent to jörg@exämple.de, then ünal@example.com.",
+	})))[0]
+	assert.Equal(t, "sent to [redacted], then [redacted].", sourcetest.Attr(lr, "vendor.note"))
+}
