@@ -127,3 +127,19 @@ func BenchmarkPIIDropManyAttributes(b *testing.B) {
 	}
 	benchBatch(b, cfg, oneRecord("user.update", attrs))
 }
+
+// BenchmarkNormalizeManyRecordAttributes: a Fillout event replayed as a map
+// body on a record (an OTLP sender's) with 10,000 attributes of its own.
+func BenchmarkNormalizeManyRecordAttributes(b *testing.B) {
+	in := processorbench.ReplayBatch(b, sample(b, "fillout", "auth.logout"), "fillout", 1)
+	attrs := in.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes()
+	own := map[string]any{}
+	for i := range 10000 {
+		own[fmt.Sprintf("sender.attribute_%d", i)] = "v"
+	}
+	for k, v := range attrs.AsRaw() {
+		own[k] = v
+	}
+	require.NoError(b, attrs.FromRaw(own))
+	benchBatch(b, defaults(), in)
+}

@@ -222,18 +222,34 @@ func (p *identityProcessor) normalize(lr plog.LogRecord, res pcommon.Resource, d
 	written := 0
 	b.Since(mark, func(_ pcommon.Resource, n plog.LogRecord) {
 		written++
-		orig.Range(func(k string, v pcommon.Value) bool {
-			if _, exists := n.Attributes().Get(k); !exists {
-				v.CopyTo(n.Attributes().PutEmpty(k))
-			}
-			return true
-		})
+		keepAttributes(n.Attributes(), orig)
 	})
 	if written == 0 { // e.g. an empty Activities page: the record is kept as it came
 		b.Rollback(mark)
 		return vendor, false
 	}
 	return vendor, true
+}
+
+// keepAttributes adds to a, a normalized record's attributes, those of orig
+// it lacks. A record with many attributes (an OTLP sender's) is copied
+// whole and a written over it instead: a lookup in a for each of them would
+// cost time quadratic in their number.
+func keepAttributes(a, orig pcommon.Map) {
+	if orig.Len() <= a.Len() {
+		for k, v := range orig.All() {
+			if _, exists := a.Get(k); !exists {
+				v.CopyTo(a.PutEmpty(k))
+			}
+		}
+		return
+	}
+	merged := pcommon.NewMap()
+	orig.CopyTo(merged)
+	for k, v := range a.All() {
+		v.CopyTo(merged.PutEmpty(k))
+	}
+	merged.MoveTo(a)
 }
 
 func (p *identityProcessor) debugPassThrough(vendor string, err error) {

@@ -344,3 +344,23 @@ func TestPIITextFindsInternationalEmailAddresses(t *testing.T) {
 	})))[0]
 	assert.Equal(t, "sent to [redacted], then [redacted].", sourcetest.Attr(lr, "vendor.note"))
 }
+
+// A record with more attributes of its own than its event gives keeps them
+// all (BenchmarkNormalizeManyRecordAttributes), and the event's own values
+// win over same-named ones.
+func TestNormalizeKeepsManyRecordAttributes(t *testing.T) {
+	event := []byte(`{"id":"e1","event":"auth.logout","timestamp":"2026-11-30T12:00:00Z","actor":{"id":"u1"}}`)
+	ld := rawRecord(t, event, "fillout", true)
+	own := sourcetest.Records(ld)[0].Attributes()
+	for i := range 300 {
+		own.PutInt(fmt.Sprintf("sender.a%d", i), int64(i))
+	}
+	own.PutStr("user.id", "spoofed")
+	got := sourcetest.Records(run(t, defaults(), ld))[0].Attributes().AsRaw()
+	for i := range 300 {
+		assert.Equal(t, int64(i), got[fmt.Sprintf("sender.a%d", i)])
+	}
+	assert.Equal(t, "export.jsonl", got["log.file.name"])
+	assert.Equal(t, "u1", got["user.id"], "the event's value")
+	assert.Equal(t, "authentication.logout", got["event.action"])
+}
