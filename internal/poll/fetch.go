@@ -13,7 +13,7 @@ import (
 
 // fetch gets one page, retrying 429, 5xx, network and malformed answers with
 // exponential backoff and jitter, and never sooner than the vendor's
-// Retry-After. Other failures end the pass (see failed).
+// Retry-After (up to maxRetryAfter). Other failures end the pass (see failed).
 func (p *Poller) fetch(ctx context.Context, w Window, cursor string) (Page, error) {
 	bo := &backoff.ExponentialBackOff{
 		InitialInterval:     p.cfg.BackOff.InitialInterval,
@@ -35,13 +35,23 @@ func (p *Poller) fetch(ctx context.Context, w Window, cursor string) (Page, erro
 		if !apiErr.Retryable() || !p.cfg.BackOff.Enabled {
 			return Page{}, apiErr
 		}
-		wait := max(bo.NextBackOff(), apiErr.RetryAfter)
+		wait := retryWait(bo.NextBackOff(), apiErr.RetryAfter)
 		select {
 		case <-ctx.Done():
 			return Page{}, ctx.Err()
 		case <-time.After(wait):
 		}
 	}
+}
+
+// maxRetryAfter bounds how long a vendor's Retry-After holds a stream: a
+// broken or hostile answer ("retry in a year") must not stop it for good.
+const maxRetryAfter = 15 * time.Minute
+
+// retryWait is the wait before the next attempt: the backoff's, or longer
+// when the vendor asks, up to maxRetryAfter.
+func retryWait(backoff, retryAfter time.Duration) time.Duration {
+	return max(backoff, min(retryAfter, maxRetryAfter))
 }
 
 func (p *Poller) succeeded(ctx context.Context) {
