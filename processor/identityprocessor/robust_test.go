@@ -190,6 +190,17 @@ func TestPIIScrubsEveryDepth(t *testing.T) {
 	}
 }
 
+// scrubbed runs a copy of ld's one record through pii mode; all is its
+// attributes and body as text.
+func scrubbed(t *testing.T, mode string, ld plog.Logs) (lr plog.LogRecord, all string) {
+	cfg := defaults()
+	cfg.PII, cfg.PIISalt = mode, "pepper"
+	in := plog.NewLogs()
+	ld.CopyTo(in)
+	lr = sourcetest.Records(run(t, cfg, in))[0]
+	return lr, fmt.Sprint(lr.Attributes().AsRaw(), lr.Body().AsString())
+}
+
 // A schema identity of the wrong type (an array, bytes) is removed, and its
 // values are still the record's personal values: their copies in the body
 // and in other attributes are replaced too.
@@ -200,12 +211,7 @@ func TestPIIMalformedIdentitiesHideTheirCopies(t *testing.T) {
 	})
 	sourcetest.Records(ld)[0].Body().SetStr("MFA disabled for jdoe42 by Bob Smith")
 	for _, mode := range []string{PIIHash, PIIDrop} {
-		cfg := defaults()
-		cfg.PII, cfg.PIISalt = mode, "pepper"
-		in := plog.NewLogs()
-		ld.CopyTo(in)
-		lr := sourcetest.Records(run(t, cfg, in))[0]
-		all := fmt.Sprint(lr.Attributes().AsRaw(), lr.Body().AsString())
+		lr, all := scrubbed(t, mode, ld)
 		for _, personal := range []string{"Bob Smith", "jdoe42"} {
 			assert.NotContains(t, all, personal, mode)
 		}
@@ -290,12 +296,7 @@ func TestPIINamesOfPeopleInArrays(t *testing.T) {
 	})
 	sourcetest.Records(ld)[0].Body().SetStr(`{"role":{"users":[{"id":"u2","name":"Carol Danvers"}]}}`)
 	for _, mode := range []string{PIIHash, PIIDrop} {
-		cfg := defaults()
-		cfg.PII, cfg.PIISalt = mode, "pepper"
-		in := plog.NewLogs()
-		ld.CopyTo(in)
-		lr := sourcetest.Records(run(t, cfg, in))[0]
-		all := fmt.Sprint(lr.Attributes().AsRaw(), lr.Body().AsString())
+		_, all := scrubbed(t, mode, ld)
 		assert.NotContains(t, all, "Alice Wonder", mode)
 		assert.NotContains(t, all, "Carol Danvers", mode)
 		assert.Contains(t, all, "Growth", "a group's name is not personal")
