@@ -365,3 +365,24 @@ func TestNormalizeKeepsManyRecordAttributes(t *testing.T) {
 	assert.Equal(t, "u1", got["user.id"], "the event's value")
 	assert.Equal(t, "authentication.logout", got["event.action"])
 }
+
+// A Fillout entry too large to flatten is refused by its decoder: the record
+// passes through as it came, counted.
+func TestOversizedFilloutEntryPassesThrough(t *testing.T) {
+	body := map[string]any{"id": "e1", "event": "auth.logout"}
+	for i := range 5000 {
+		body[fmt.Sprintf("f%d", i)] = "v"
+	}
+	ld := plog.NewLogs()
+	lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	require.NoError(t, lr.Body().SetEmptyMap().FromRaw(body))
+	lr.Attributes().PutStr(schema.AttrEventProvider, "fillout")
+	want := plog.NewLogs()
+	ld.CopyTo(want)
+	out, tel := withTelemetry(t, defaults(), ld)
+	assert.Equal(t, want, out)
+	dps := sumPoints(t, tel, "otelcol_authtrail_identity_records")
+	require.Len(t, dps, 1)
+	result, _ := dps[0].Attributes.Value("result")
+	assert.Equal(t, "passed_through", result.AsString())
+}
