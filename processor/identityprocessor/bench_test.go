@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -142,4 +143,12 @@ func BenchmarkNormalizeManyRecordAttributes(b *testing.B) {
 	}
 	require.NoError(b, attrs.FromRaw(own))
 	benchBatch(b, defaults(), in)
+}
+
+// BenchmarkPIIDropTextWithManyAtSigns: one attribute of 200 KB holding
+// 50,000 "@" and no full stop, per record.
+func BenchmarkPIIDropTextWithManyAtSigns(b *testing.B) {
+	cfg := defaults()
+	cfg.PII = PIIDrop
+	benchBatch(b, cfg, oneRecord("user.update", map[string]any{"vendor.note": strings.Repeat("a@a ", 50000)}))
 }

@@ -303,7 +303,7 @@ func emailAt(s string, at, from int) (start, end int, ok bool) {
 	for end > at+1 && (s[end-1] == '.' || s[end-1] == '-') {
 		end-- // a full stop ends the sentence, not the domain
 	}
-	dot := strings.LastIndexByte(s[:end], '.')
+	dot := at + 1 + strings.LastIndexByte(s[at+1:end], '.') // within the domain: text before it may be long
 	if start == at || dot <= at || dot >= end-2 {
 		return 0, 0, false
 	}
