@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"strings"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/authtrail/authtrail/internal/schema"
@@ -37,13 +38,72 @@ const maxFlatFields = 1000
 
 var errNoEvent = errors.New(`missing string field "event" (or "type", "action")`)
 
-var consumed = vjson.Skip{
-	"id": nil, "event": nil, "type": nil, "action": nil, "timestamp": nil, "created_at": nil, "time": nil,
-	"outcome": nil, "actor": nil, "organization": nil, "ip_address": nil, "user_agent": nil,
-	"payload": {"target": nil, "email": nil, "from": nil, "to": nil, "method": nil, "reason": nil,
-		"enabled": nil, "added": nil, "removed": nil},
-	"target": nil, "email": nil, "from": nil, "to": nil, "method": nil, "reason": nil,
-	"enabled": nil, "added": nil, "removed": nil,
+// The fields the mapping reads, by object, with the kind it reads them as. A
+// field of another kind (a numeric id, a list of added members) is kept,
+// flattened, like the fields the mapping does not know: nothing is lost.
+var (
+	entryFields   = fields(vjson.KindString, "id", "outcome", "ip_address", "user_agent")
+	actorFields   = fields(vjson.KindString, "id", "email", "name", "role", "type")
+	orgFields     = fields(vjson.KindString, "id", "name")
+	targetFields  = fields(vjson.KindString, "type", "id", "name")
+	payloadFields = append(append(fields(vjson.KindString, "email", "from", "to", "method", "reason"),
+		fields(vjson.KindTrue, "enabled")...), fields(vjson.KindNumber, "added", "removed")...)
+)
+
+// consumed is what a mapped event's record holds in schema attributes;
+// consumedUnmapped what an unmapped one's does (its payload is kept whole).
+var (
+	consumedUnmapped = vjson.Skip{
+		"id": nil, "event": nil, "type": nil, "action": nil, "timestamp": nil, "created_at": nil, "time": nil,
+		"outcome": nil, "actor": skipOf(actorFields), "organization": skipOf(orgFields), "ip_address": nil, "user_agent": nil,
+	}
+	consumed = func() vjson.Skip {
+		s := vjson.Skip{"payload": skipOf(payloadFields)}
+		for k, v := range consumedUnmapped {
+			s[k] = v
+		}
+		for k := range s["payload"] { // payload keys at the top level
+			s[k] = nil
+		}
+		s["payload"]["target"] = skipOf(targetFields)
+		s["target"] = skipOf(targetFields)
+		return s
+	}()
+)
+
+type field struct {
+	key  string
+	kind vjson.Kind
+}
+
+func fields(kind vjson.Kind, keys ...string) []field {
+	out := make([]field, len(keys))
+	for i, k := range keys {
+		out[i] = field{k, kind}
+	}
+	return out
+}
+
+func skipOf(fs []field) vjson.Skip {
+	s := vjson.Skip{}
+	for _, f := range fs {
+		s[f.key] = nil
+	}
+	return s
+}
+
+// keepUnread flattens the fields of obj that the mapping consumed but could
+// not read, being of another kind than fs gives.
+func keepUnread(a pcommon.Map, prefix string, obj vjson.Node, fs []field) {
+	for _, f := range fs {
+		v := obj.Get(f.key)
+		switch k := v.Kind(); {
+		case k == vjson.KindMissing || k == vjson.KindNull || k == f.kind:
+		case k == vjson.KindFalse && f.kind == vjson.KindTrue:
+		default:
+			vjson.FlattenField(a, prefix, f.key, v)
+		}
+	}
 }
 
 // failureReasons classifies a login failure reason into error.type, first match wins.
@@ -92,7 +152,8 @@ func Write(b *schema.Builder, root vjson.Node, original string) error {
 	if !payload.Exists() {
 		payload = root // payload keys at the top level
 	}
-	if m, ok := mappings[code]; ok {
+	m, mapped := mappings[code]
+	if mapped {
 		e.Apply(m)
 		mapEvent(&e, root, payload)
 	} else {
@@ -110,6 +171,19 @@ func Write(b *schema.Builder, root vjson.Node, original string) error {
 			a.PutInt(namespace+".members."+k, v.Int())
 		}
 	}
+	keepUnread(a, namespace, root, entryFields)
+	keepUnread(a, namespace+".actor", root.Get("actor"), actorFields)
+	keepUnread(a, namespace+".organization", root.Get("organization"), orgFields)
+	if !mapped {
+		vjson.Flatten(a, namespace, root, consumedUnmapped)
+		return nil
+	}
+	payloadPrefix := namespace + ".payload"
+	if payload == root {
+		payloadPrefix = namespace
+	}
+	keepUnread(a, payloadPrefix, payload, payloadFields)
+	keepUnread(a, payloadPrefix+".target", payload.Get("target"), targetFields)
 	vjson.Flatten(a, namespace, root, consumed)
 	return nil
 }

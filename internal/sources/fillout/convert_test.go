@@ -177,3 +177,31 @@ func TestEntryWithTooManyFieldsIsRefused(t *testing.T) {
 	_, err = Decode([]byte(many), sources.Options{})
 	require.NoError(t, err)
 }
+
+// Fields the mapping reads, in another shape than it reads them (a numeric
+// id, an actor given as text, a list of added members), and fields it does
+// not know inside the objects it reads, are kept under the namespace, not lost.
+func TestFieldsOfUnexpectedShapesAreKept(t *testing.T) {
+	ld, err := Decode([]byte(`{"id":12345,"event":"group.membersChange","actor":{"id":"u1","avatar":"a.png"},
+		"organization":"Acme","ip_address":["203.0.113.7"],
+		"payload":{"added":["u2","u3"],"enabled":"yes","target":{"type":"group","id":"g1","name":"G","size":3}}}`), sources.Options{})
+	require.NoError(t, err)
+	a := sourcetest.Records(ld)[0].Attributes().AsRaw()
+	for k, want := range map[string]any{
+		"fillout.id": int64(12345), "fillout.actor.avatar": "a.png", "fillout.organization": "Acme",
+		"fillout.ip_address": []any{"203.0.113.7"}, "fillout.payload.added": []any{"u2", "u3"},
+		"fillout.payload.enabled": "yes", "fillout.payload.target.size": int64(3),
+		"user.id": "u1", "group.id": "g1",
+	} {
+		assert.Equal(t, want, a[k], k)
+	}
+	assert.NotContains(t, a, "fillout.actor.id", "what the mapping read stays consumed")
+	assert.NotContains(t, a, "fillout.payload.target.id")
+
+	// An event the table does not know keeps its payload whole.
+	ld, err = Decode([]byte(`{"event":"form.share","payload":{"target":{"type":"form","id":"f1"},"email":"x@y.z"}}`), sources.Options{})
+	require.NoError(t, err)
+	a = sourcetest.Records(ld)[0].Attributes().AsRaw()
+	assert.Equal(t, "f1", a["fillout.payload.target.id"])
+	assert.Equal(t, "x@y.z", a["fillout.payload.email"])
+}

@@ -151,6 +151,12 @@ func flatten(dst pcommon.Map, prefix string, n Node, skip Skip, depth int) {
 	}
 }
 
+// FlattenField writes the field key of an object, whose value is v, into dst
+// under prefix as Flatten writes each field.
+func FlattenField(dst pcommon.Map, prefix, key string, v Node) {
+	flattenField(dst, prefix, key, v, nil, 1)
+}
+
 // FlatFields counts the attributes Flatten would write for the object n
 // (an array is one, however long), stopping past limit: a decoder refuses an
 // event with more, since writing n attributes into a pdata map costs n²
