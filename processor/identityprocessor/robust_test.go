@@ -386,3 +386,17 @@ func TestOversizedFilloutEntryPassesThrough(t *testing.T) {
 	result, _ := dps[0].Attributes.Value("result")
 	assert.Equal(t, "passed_through", result.AsString())
 }
+
+// A Fillout actor or user target given as text is read as the person's name:
+// kept (nothing lost) and hidden by the PII modes like any name.
+func TestFilloutPeopleGivenAsTextAreScrubbed(t *testing.T) {
+	event := []byte(`{"id":"e1","event":"auth.mfa.disable","actor":"Bob Smith","payload":{"target":"Carol Danvers"}}`)
+	out := sourcetest.Records(run(t, defaults(), rawRecord(t, event, "fillout", true)))[0]
+	assert.Equal(t, "Bob Smith", sourcetest.Attr(out, "user.name"))
+	assert.Equal(t, "Carol Danvers", sourcetest.Attr(out, "user.target.name"))
+	for _, mode := range []string{PIIHash, PIIDrop} {
+		_, all := scrubbed(t, mode, rawRecord(t, event, "fillout", true))
+		assert.NotContains(t, all, "Bob Smith", mode)
+		assert.NotContains(t, all, "Carol Danvers", mode)
+	}
+}

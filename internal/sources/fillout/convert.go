@@ -201,6 +201,9 @@ func actor(v vjson.Node) schema.Identity {
 	if !v.Exists() {
 		return schema.Identity{}
 	}
+	if v.Kind() == vjson.KindString { // the person as text: their name (or email)
+		return textIdentity(v.Str())
+	}
 	id := schema.Identity{ID: v.Str("id"), Email: v.Str("email"), Name: v.Str("name")}
 	if id.Name == "" {
 		id.Name = id.Email
@@ -211,9 +214,24 @@ func actor(v vjson.Node) schema.Identity {
 	return id
 }
 
+// textIdentity is a person given as text: a name, or an email address.
+func textIdentity(s string) schema.Identity {
+	if strings.Contains(s, "@") {
+		return schema.Identity{Email: s, Name: s}
+	}
+	return schema.Identity{Name: s}
+}
+
 // target is the payload's target as a user identity (with the payload email).
 func target(payload vjson.Node) schema.Identity {
 	email := payload.Str("email")
+	if t := payload.Get("target"); t.Kind() == vjson.KindString {
+		id := textIdentity(t.Str())
+		if email != "" {
+			id.Email = email
+		}
+		return id
+	}
 	id := schema.Identity{ID: payload.Str("target", "id"), Email: email, Name: payload.Str("target", "name")}
 	if id.Name == "" {
 		id.Name = email
