@@ -1,14 +1,17 @@
 package googleworkspacereceiver // import "github.com/authtrail/authtrail/receiver/googleworkspacereceiver"
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"time"
 
+	"go.uber.org/zap"
 	"golang.org/x/oauth2"
 	reports "google.golang.org/api/admin/reports/v1"
 	"google.golang.org/api/googleapi"
@@ -20,11 +23,14 @@ import (
 
 // activitiesAPI reads one application's activities; it is a poll.Source.
 type activitiesAPI struct {
+	logger   *zap.Logger
 	svc      *reports.Service
 	app      string
 	customer string
 	pageSize int64
 	opts     sources.Options
+
+	typeWarned atomic.Int64 // when decodeLeniently last warned (Unix ns)
 }
 
 func (a *activitiesAPI) Fetch(ctx context.Context, w poll.Window, cursor string) (poll.Page, error) {
@@ -37,7 +43,12 @@ func (a *activitiesAPI) Fetch(ctx context.Context, w poll.Window, cursor string)
 	if cursor != "" {
 		call = call.PageToken(cursor)
 	}
-	res, err := call.Do()
+	var raw bytes.Buffer
+	res, err := call.Context(context.WithValue(ctx, rawBodyKey{}, &raw)).Do()
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		res, err = a.decodeLeniently(raw.Bytes())
+	}
 	if err != nil {
 		return poll.Page{}, classify(err)
 	}
@@ -48,6 +59,46 @@ func (a *activitiesAPI) Fetch(ctx context.Context, w poll.Window, cursor string)
 		return poll.Page{}, &poll.APIError{Class: poll.ClassInvalidResponse, Err: err}
 	}
 	return poll.Page{Logs: logs, Next: res.NextPageToken}, nil
+}
+
+// decodeLeniently decodes a page the client refused for a field of an
+// unexpected type (a parameter's value as a number, say): encoding/json skips
+// such fields and decodes the rest, so the page's activities are delivered
+// without them rather than the stream stalling on the page. It says so at
+// warn, at most once per typeWarnEvery for the application.
+func (a *activitiesAPI) decodeLeniently(raw []byte) (*reports.Activities, error) {
+	res := &reports.Activities{}
+	err := json.Unmarshal(raw, res)
+	var typeErr *json.UnmarshalTypeError
+	if !errors.As(err, &typeErr) {
+		return res, err
+	}
+	now := time.Now().UnixNano()
+	if last := a.typeWarned.Load(); now-last >= int64(typeWarnEvery) && a.typeWarned.CompareAndSwap(last, now) {
+		a.logger.Warn("the Reports API sent a field of an unexpected type: the field is left out, its activity delivered",
+			zap.String("application", a.app), zap.Error(typeErr))
+	}
+	return res, nil
+}
+
+const typeWarnEvery = 10 * time.Minute
+
+// rawBodyKey asks rawBodies to copy a request's answer into a *bytes.Buffer.
+type rawBodyKey struct{}
+
+// rawBodies copies the answer of a request whose context holds a buffer
+// under rawBodyKey, as the client reads it (bounded by poll.SecureClient).
+type rawBodies struct{ next http.RoundTripper }
+
+func (t rawBodies) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if buf, ok := req.Context().Value(rawBodyKey{}).(*bytes.Buffer); ok && err == nil {
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.TeeReader(resp.Body, buf), resp.Body}
+	}
+	return resp, err
 }
 
 // rateReasons are the 403 reasons that mean "slow down", not "forbidden".

@@ -18,6 +18,8 @@ import (
 
 	"github.com/authtrail/authtrail/internal/contracttest"
 	"github.com/authtrail/authtrail/internal/poll/polltest"
+	"github.com/authtrail/authtrail/internal/schema"
+	"github.com/authtrail/authtrail/internal/sources/sourcetest"
 )
 
 // The collector's receiver contract with the mock Reports API as generator:
@@ -128,4 +130,44 @@ func TestUnknownKeysAreRejected(t *testing.T) {
 		map[string]any{"overlapp": "5m"},
 		map[string]any{"bogus_key": 1},
 		map[string]any{"retry_on_failure": map[string]any{"max_intervall": "1m"}})
+}
+
+// A field of an unexpected type (a parameter's value as a number, a list or
+// an object where Google documents a string) costs that field only: the page
+// is delivered, its other activities and fields too, and the stream goes on.
+func TestFieldOfAnUnexpectedTypePassesThrough(t *testing.T) {
+	e := newEnv(t, 0)
+	now := time.Now().Add(-10 * time.Minute).UTC().Format(time.RFC3339Nano)
+	page := `{"kind":"admin#reports#activities","items":[
+	 {"id":{"time":"` + now + `","uniqueQualifier":"1","applicationName":"login","customerId":"C0sim"},
+	  "actor":{"email":"a@example.com","profileId":"1"},
+	  "events":[{"type":"login","name":"login_success","parameters":[
+	    {"name":"login_type","value":5},{"name":"is_suspicious","boolValue":"yes"},
+	    {"name":"login_challenge_method","multiValue":"password"},{"name":"odd","value":{"k":[1,2]}},
+	    {"name":"affected_email_address","value":"a@example.com"}]}]},
+	 {"id":{"time":"` + now + `","uniqueQualifier":"2","applicationName":"login","customerId":"C0sim"},
+	  "actor":{"email":"b@example.com","profileId":"2"},"events":[{"type":"login","name":"logout"}]}]}`
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/token" {
+			e.api.ServeHTTP(w, r)
+			return
+		}
+		_, _ = w.Write([]byte(page))
+	}))
+	defer front.Close()
+	e.cfg.Client.Endpoint = front.URL
+	e.cfg.Applications = []string{"login"}
+	logs := e.start(t, &polltest.Host{})
+	require.Eventually(t, func() bool { return len(e.delivered()) == 2 }, 5*time.Second, 10*time.Millisecond)
+	recs := map[string]string{}
+	for _, ld := range e.sink.AllLogs() {
+		for _, lr := range sourcetest.Records(ld) {
+			recs[sourcetest.Attr(lr, schema.AttrEventCode)] = sourcetest.Attr(lr, "google_workspace.login.affected_email_address")
+		}
+	}
+	assert.Equal(t, map[string]string{"login_success": "a@example.com", "logout": ""}, recs)
+	assert.Zero(t, logs.FilterMessageSnippet("polling the vendor API failed").Len())
+	warned := logs.FilterMessageSnippet("unexpected type").All()
+	require.Len(t, warned, 1)
+	assert.Equal(t, zapcore.WarnLevel, warned[0].Level)
 }
