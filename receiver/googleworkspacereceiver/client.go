@@ -52,6 +52,9 @@ func (a *activitiesAPI) Fetch(ctx context.Context, w poll.Window, cursor string)
 	if err != nil {
 		return poll.Page{}, classify(err)
 	}
+	if res.NextPageToken != "" && res.NextPageToken == cursor {
+		return poll.Page{}, &poll.APIError{Class: poll.ClassInvalidResponse, Err: errSameToken}
+	}
 	opts := a.opts
 	opts.Observed = time.Now()
 	logs, err := googleworkspace.Convert(res.Items, opts)
@@ -60,6 +63,9 @@ func (a *activitiesAPI) Fetch(ctx context.Context, w poll.Window, cursor string)
 	}
 	return poll.Page{Logs: logs, Next: res.NextPageToken}, nil
 }
+
+// errSameToken: followed, the token would read its page again, forever.
+var errSameToken = errors.New("the page's nextPageToken is the token it was read with")
 
 // decodeLeniently decodes a page the client refused for a field of an
 // unexpected type (a parameter's value as a number, say): encoding/json skips

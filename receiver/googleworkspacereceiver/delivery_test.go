@@ -171,3 +171,26 @@ func TestFieldOfAnUnexpectedTypePassesThrough(t *testing.T) {
 	require.Len(t, warned, 1)
 	assert.Equal(t, zapcore.WarnLevel, warned[0].Level)
 }
+
+// A nextPageToken that leads back to the page it came with would hold the
+// pass on that page forever, silently: it is an invalid response, retried
+// and reported like one.
+func TestPageTokenThatDoesNotAdvanceIsAnInvalidResponse(t *testing.T) {
+	e := newEnv(t, 0)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/token" {
+			e.api.ServeHTTP(w, r)
+			return
+		}
+		_, _ = w.Write([]byte(`{"kind":"admin#reports#activities","items":[],"nextPageToken":"same"}`))
+	}))
+	defer front.Close()
+	e.cfg.Client.Endpoint = front.URL
+	e.cfg.Applications = []string{"login"}
+	host := &polltest.Host{}
+	logs := e.start(t, host)
+	failed := polltest.FirstFailures(t, logs, 1, 5*time.Second)[0]
+	assert.Contains(t, failed.ContextMap()["error"], "invalid_response")
+	assert.Contains(t, failed.ContextMap()["error"], "nextPageToken")
+	assert.Equal(t, componentstatus.StatusRecoverableError, host.Last())
+}
