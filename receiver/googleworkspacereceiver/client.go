@@ -108,7 +108,9 @@ func (t rawBodies) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // rateReasons are the 403 reasons that mean "slow down", not "forbidden".
-var rateReasons = map[string]bool{"rateLimitExceeded": true, "userRateLimitExceeded": true, "quotaExceeded": true}
+var rateReasons = map[string]bool{
+	"rateLimitExceeded": true, "userRateLimitExceeded": true, "quotaExceeded": true, "dailyLimitExceeded": true,
+}
 
 // classify maps client errors to the poll loop's classes: 429, 5xx (the
 // Reports API reports quota as 503) and rate-limit 403s are retried; other
