@@ -134,7 +134,7 @@ func (a *adminAPI) Fetch(ctx context.Context, w poll.Window, cursor string) (pol
 		}
 		return poll.Page{}, &poll.APIError{Class: poll.ClassInvalidResponse, Err: err}
 	}
-	next, err := authgear.Continue(cur, &page)
+	next, err := authgear.Continue(cur, w.End, &page)
 	if err != nil {
 		return poll.Page{}, &poll.APIError{Class: poll.ClassInvalidResponse, Err: err}
 	}

@@ -51,10 +51,12 @@ var (
 )
 
 // Continue drops from p the rows c says were returned already, and returns
-// the cursor of the page after p ("" after the last page). A page that would
-// lead back to itself is an error, so that a broken answer cannot loop.
-func Continue(c Cursor, p *Page) (string, error) {
-	last, n := lastCreated(p.Logs)
+// the cursor of the page after p ("" after the last page) in a window ending
+// at end. A page that would lead back to itself is an error, so that a broken
+// answer cannot loop; a row claiming a time at or after end cannot move the
+// next page past the rows before it.
+func Continue(c Cursor, end time.Time, p *Page) (string, error) {
+	last, n := lastCreated(p.Logs, end)
 	dropSeen(p.Logs, c.Seen)
 	if !p.HasNext {
 		return "", nil
@@ -74,11 +76,11 @@ func Continue(c Cursor, p *Page) (string, error) {
 	return string(raw), err
 }
 
-// lastCreated is the latest created_at of the page's rows (records carry it
-// as their time), and how many rows the page has.
-func lastCreated(ld plog.Logs) (last time.Time, n int) {
+// lastCreated is the latest created_at before end of the page's rows
+// (records carry it as their time), and how many rows the page has.
+func lastCreated(ld plog.Logs, end time.Time) (last time.Time, n int) {
 	forEachRecord(ld, func(lr plog.LogRecord) {
-		if t := lr.Timestamp().AsTime(); t.After(last) {
+		if t := lr.Timestamp().AsTime(); t.After(last) && t.Before(end) {
 			last = t
 		}
 		n++

@@ -14,7 +14,10 @@ import (
 	"github.com/authtrail/authtrail/internal/sources/sourcetest"
 )
 
-var t0 = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+var (
+	t0  = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	end = t0.Add(time.Hour) // the window's end
+)
 
 // row is an audit row: its data.id and its createdAt, seconds after t0.
 type row struct {
@@ -55,7 +58,7 @@ func TestContinueFromTheLastCreatedAt(t *testing.T) {
 	assert.Empty(t, start.After)
 
 	first := auditPage(t, true, "offset-2", row{"a", 0}, row{"b", 1}, row{"c", 1})
-	next, err := Continue(start, &first)
+	next, err := Continue(start, end, &first)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a", "b", "c"}, ids(first))
 	cur := ParseCursor(next, t0)
@@ -65,7 +68,7 @@ func TestContinueFromTheLastCreatedAt(t *testing.T) {
 
 	// The server gives the run in another order, with a row the first page lacked.
 	second := auditPage(t, false, "", row{"c", 1}, row{"d", 1}, row{"b", 1}, row{"e", 2})
-	next, err = Continue(cur, &second)
+	next, err = Continue(cur, end, &second)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"d", "e"}, ids(second))
 	assert.Empty(t, next, "the last page")
@@ -76,14 +79,14 @@ func TestContinueFromTheLastCreatedAt(t *testing.T) {
 func TestContinueInsideARunLongerThanAPage(t *testing.T) {
 	cur := Cursor{From: t0.Add(time.Second), Seen: []string{seenKey("b")}}
 	page := auditPage(t, true, "offset-3", row{"b", 1}, row{"x", 1}, row{"y", 1})
-	next, err := Continue(cur, &page)
+	next, err := Continue(cur, end, &page)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"x", "y"}, ids(page))
 	within := ParseCursor(next, t0)
 	assert.Equal(t, Cursor{From: cur.From, After: "offset-3", Seen: cur.Seen}, within)
 
 	page = auditPage(t, true, "offset-6", row{"z", 1}, row{"b", 1}, row{"f", 5})
-	next, err = Continue(within, &page)
+	next, err = Continue(within, end, &page)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"z", "f"}, ids(page))
 	assert.Equal(t, Cursor{From: t0.Add(5 * time.Second), Seen: []string{seenKey("f")}}, ParseCursor(next, t0))
@@ -94,16 +97,24 @@ func TestContinueInsideARunLongerThanAPage(t *testing.T) {
 func TestContinueRefusesAPageThatDoesNotAdvance(t *testing.T) {
 	cur := Cursor{From: t0, After: "offset-3"}
 	page := auditPage(t, true, "offset-3", row{"a", 0})
-	_, err := Continue(cur, &page)
+	_, err := Continue(cur, end, &page)
 	assert.ErrorIs(t, err, errNoProgress)
 
 	page = auditPage(t, true, "", row{"a", 0})
-	_, err = Continue(Cursor{From: t0}, &page)
+	_, err = Continue(Cursor{From: t0}, end, &page)
 	assert.ErrorIs(t, err, errNoProgress)
 
 	page = auditPage(t, true, "offset-9")
-	_, err = Continue(Cursor{From: t0}, &page)
+	_, err = Continue(Cursor{From: t0}, end, &page)
 	assert.ErrorIs(t, err, errEmptyPageWithNext)
+
+	// A row past the window's end (a broken clock or rendering) is delivered
+	// but leaves the next page to Authgear's cursor, skipping nothing.
+	page = auditPage(t, true, "offset-1", row{"a", 0}, row{"late", 7200})
+	next, err := Continue(Cursor{From: t0}, end, &page)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "late"}, ids(page))
+	assert.Equal(t, Cursor{From: t0, After: "offset-1"}, ParseCursor(next, t0))
 
 	assert.Equal(t, Cursor{From: t0, After: "b2Zmc2V0Ojk5"}, ParseCursor("b2Zmc2V0Ojk5", t0), "an earlier version's offset cursor")
 	assert.Equal(t, Cursor{From: t0}, ParseCursor("{not json", t0), "unreadable: the window again")
