@@ -38,8 +38,7 @@ func (a *activitiesAPI) Fetch(ctx context.Context, w poll.Window, cursor string)
 		StartTime(w.Start.UTC().Format(time.RFC3339Nano)).
 		EndTime(w.End.UTC().Format(time.RFC3339Nano)).
 		MaxResults(a.pageSize).
-		CustomerId(a.customer).
-		Context(ctx)
+		CustomerId(a.customer)
 	if cursor != "" {
 		call = call.PageToken(cursor)
 	}
