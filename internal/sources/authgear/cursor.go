@@ -88,11 +88,13 @@ func lastCreated(ld plog.Logs, end time.Time) (last time.Time, n int) {
 	return last, n
 }
 
-// keysAt lists the keys of the rows of ld created at t.
+// keysAt lists the keys of the rows of ld created at t, at most a page's
+// worth: a broken answer with more rows does not grow the cursor, and the
+// poll loop drops by event id the rows a key would have.
 func keysAt(ld plog.Logs, t time.Time) []string {
 	var keys []string
 	forEachRecord(ld, func(lr plog.LogRecord) {
-		if id := eventID(lr); id != "" && lr.Timestamp().AsTime().Equal(t) {
+		if id := eventID(lr); id != "" && len(keys) < PageSize && lr.Timestamp().AsTime().Equal(t) {
 			keys = append(keys, seenKey(id))
 		}
 	})

@@ -119,3 +119,17 @@ func TestContinueRefusesAPageThatDoesNotAdvance(t *testing.T) {
 	assert.Equal(t, Cursor{From: t0, After: "b2Zmc2V0Ojk5"}, ParseCursor("b2Zmc2V0Ojk5", t0), "an earlier version's offset cursor")
 	assert.Equal(t, Cursor{From: t0}, ParseCursor("{not json", t0), "unreadable: the window again")
 }
+
+// A page with more rows than Authgear sends does not grow the cursor past a
+// page's worth of keys.
+func TestCursorStaysSmall(t *testing.T) {
+	var rows []row
+	for i := range 3 * PageSize {
+		rows = append(rows, row{fmt.Sprintf("r%d", i), 0}, row{fmt.Sprintf("s%d", i), 1})
+	}
+	page := auditPage(t, true, "offset", rows...)
+	next, err := Continue(Cursor{From: t0}, end, &page)
+	require.NoError(t, err)
+	assert.Equal(t, PageSize, len(ParseCursor(next, t0).Seen))
+	assert.Less(t, len(next), 2200)
+}
