@@ -44,12 +44,10 @@ func (a *activitiesAPI) Fetch(ctx context.Context, w poll.Window, cursor string)
 	}
 	var raw bytes.Buffer
 	res, err := call.Context(context.WithValue(ctx, rawBodyKey{}, &raw)).Do()
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		res, err = a.decodeLeniently(raw.Bytes())
-	}
 	if err != nil {
-		return poll.Page{}, classify(err)
+		if res = a.decodeLeniently(err, raw.Bytes()); res == nil {
+			return poll.Page{}, classify(err)
+		}
 	}
 	if res.NextPageToken != "" && res.NextPageToken == cursor {
 		return poll.Page{}, &poll.APIError{Class: poll.ClassInvalidResponse, Err: errSameToken}
@@ -66,24 +64,26 @@ func (a *activitiesAPI) Fetch(ctx context.Context, w poll.Window, cursor string)
 // errSameToken: followed, the token would read its page again, forever.
 var errSameToken = errors.New("the page's nextPageToken is the token it was read with")
 
-// decodeLeniently decodes a page the client refused for a field of an
-// unexpected type (a parameter's value as a number, say): encoding/json skips
-// such fields and decodes the rest, so the page's activities are delivered
-// without them rather than the stream stalling on the page. It says so at
-// warn, at most once per typeWarnEvery for the application.
-func (a *activitiesAPI) decodeLeniently(raw []byte) (*reports.Activities, error) {
-	res := &reports.Activities{}
-	err := json.Unmarshal(raw, res)
-	var typeErr *json.UnmarshalTypeError
-	if !errors.As(err, &typeErr) {
-		return res, err
+// decodeLeniently decodes a complete answer the client could not (err): a
+// field of an unexpected type would otherwise refuse the page at every poll,
+// and stall the stream on it (see googleworkspace.DecodeLeniently). It says
+// so at warn, at most once per typeWarnEvery for the application. It returns
+// nil when the call failed otherwise, or the answer cannot be read either.
+func (a *activitiesAPI) decodeLeniently(err error, raw []byte) *reports.Activities {
+	var gErr *googleapi.Error
+	if errors.As(err, &gErr) || len(raw) == 0 {
+		return nil
+	}
+	res, lerr := googleworkspace.DecodeLeniently(raw)
+	if lerr != nil {
+		return nil
 	}
 	now := time.Now().UnixNano()
 	if last := a.typeWarned.Load(); now-last >= int64(typeWarnEvery) && a.typeWarned.CompareAndSwap(last, now) {
-		a.logger.Warn("the Reports API sent a field of an unexpected type: the field is left out, its activity delivered",
-			zap.String("application", a.app), zap.Error(typeErr))
+		a.logger.Warn("the Reports API sent a field of an unexpected type: its value is kept as text or left out, its activity delivered",
+			zap.String("application", a.app), zap.Error(err))
 	}
-	return res, nil
+	return res
 }
 
 const typeWarnEvery = 10 * time.Minute

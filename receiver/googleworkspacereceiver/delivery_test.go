@@ -145,8 +145,9 @@ func TestFieldOfAnUnexpectedTypePassesThrough(t *testing.T) {
 	    {"name":"login_type","value":5},{"name":"is_suspicious","boolValue":"yes"},
 	    {"name":"login_challenge_method","multiValue":"password"},{"name":"odd","value":{"k":[1,2]}},
 	    {"name":"affected_email_address","value":"a@example.com"}]}]},
-	 {"id":{"time":"` + now + `","uniqueQualifier":"2","applicationName":"login","customerId":"C0sim"},
-	  "actor":{"email":"b@example.com","profileId":"2"},"events":[{"type":"login","name":"logout"}]}]}`
+	 {"id":{"time":"` + now + `","uniqueQualifier":2,"applicationName":"login","customerId":"C0sim"},
+	  "actor":{"email":"b@example.com","profileId":"2"},"events":[{"type":"login","name":"logout","parameters":[
+	    {"name":"n","intValue":5},{"name":"q","intValue":"abc"},{"name":"m","multiIntValue":[1,"x"]}]}]}]}`
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/token" {
 			e.api.ServeHTTP(w, r)
@@ -159,13 +160,23 @@ func TestFieldOfAnUnexpectedTypePassesThrough(t *testing.T) {
 	e.cfg.Applications = []string{"login"}
 	logs := e.start(t, &polltest.Host{})
 	require.Eventually(t, func() bool { return len(e.delivered()) == 2 }, 5*time.Second, 10*time.Millisecond)
-	recs := map[string]string{}
+	recs := map[string]map[string]any{}
 	for _, ld := range e.sink.AllLogs() {
 		for _, lr := range sourcetest.Records(ld) {
-			recs[sourcetest.Attr(lr, schema.AttrEventCode)] = sourcetest.Attr(lr, "google_workspace.login.affected_email_address")
+			recs[sourcetest.Attr(lr, schema.AttrEventCode)] = lr.Attributes().AsRaw()
 		}
 	}
-	assert.Equal(t, map[string]string{"login_success": "a@example.com", "logout": ""}, recs)
+	in, out := recs["login_success"], recs["logout"]
+	const p = "google_workspace.login."
+	assert.Equal(t, "a@example.com", in[p+"affected_email_address"])
+	assert.Equal(t, "5", in[p+"login_type"], "a number where a string is documented, kept as text")
+	assert.Equal(t, `{"k":[1,2]}`, in[p+"odd"])
+	assert.Equal(t, "yes", in[p+"is_suspicious"])
+	assert.Equal(t, []any{"password"}, in[p+"login_challenge_method"])
+	assert.Equal(t, int64(5), out[p+"n"], "an unquoted int64")
+	assert.Equal(t, "abc", out[p+"q"])
+	assert.Equal(t, []any{"1", "x"}, out[p+"m"])
+	assert.Equal(t, int64(2), out["google_workspace.id.unique_qualifier"])
 	assert.Zero(t, logs.FilterMessageSnippet("polling the vendor API failed").Len())
 	warned := logs.FilterMessageSnippet("unexpected type").All()
 	require.Len(t, warned, 1)
