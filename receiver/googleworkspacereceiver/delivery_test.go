@@ -106,16 +106,7 @@ func TestOversizedPageIsAnInvalidResponse(t *testing.T) {
 	e := newEnv(t, 0)
 	e.cfg.PageSize = 10
 	huge := `{"kind":"admin#reports#activities","items":[],"etag":"` + strings.Repeat("x", 8<<20) + `"}`
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/token" {
-			e.api.ServeHTTP(w, r)
-			return
-		}
-		_, _ = w.Write([]byte(huge))
-	}))
-	defer front.Close()
-	e.cfg.Client.Endpoint = front.URL
-	e.cfg.Applications = []string{"login"}
+	e.serveLogin(t, huge)
 	host := &polltest.Host{}
 	logs := e.start(t, host)
 	failed := polltest.FirstFailures(t, logs, 1, 5*time.Second)[0]
@@ -148,16 +139,7 @@ func TestFieldOfAnUnexpectedTypePassesThrough(t *testing.T) {
 	 {"id":{"time":"` + now + `","uniqueQualifier":2,"applicationName":"login","customerId":"C0sim"},
 	  "actor":{"email":"b@example.com","profileId":"2"},"events":[{"type":"login","name":"logout","parameters":[
 	    {"name":"n","intValue":5},{"name":"q","intValue":"abc"},{"name":"m","multiIntValue":[1,"x"]}]}]}]}`
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/token" {
-			e.api.ServeHTTP(w, r)
-			return
-		}
-		_, _ = w.Write([]byte(page))
-	}))
-	defer front.Close()
-	e.cfg.Client.Endpoint = front.URL
-	e.cfg.Applications = []string{"login"}
+	e.serveLogin(t, page)
 	logs := e.start(t, &polltest.Host{})
 	require.Eventually(t, func() bool { return len(e.delivered()) == 2 }, 5*time.Second, 10*time.Millisecond)
 	recs := map[string]map[string]any{}
@@ -188,20 +170,26 @@ func TestFieldOfAnUnexpectedTypePassesThrough(t *testing.T) {
 // and reported like one.
 func TestPageTokenThatDoesNotAdvanceIsAnInvalidResponse(t *testing.T) {
 	e := newEnv(t, 0)
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/token" {
-			e.api.ServeHTTP(w, r)
-			return
-		}
-		_, _ = w.Write([]byte(`{"kind":"admin#reports#activities","items":[],"nextPageToken":"same"}`))
-	}))
-	defer front.Close()
-	e.cfg.Client.Endpoint = front.URL
-	e.cfg.Applications = []string{"login"}
+	e.serveLogin(t, `{"kind":"admin#reports#activities","items":[],"nextPageToken":"same"}`)
 	host := &polltest.Host{}
 	logs := e.start(t, host)
 	failed := polltest.FirstFailures(t, logs, 1, 5*time.Second)[0]
 	assert.Contains(t, failed.ContextMap()["error"], "invalid_response")
 	assert.Contains(t, failed.ContextMap()["error"], "nextPageToken")
 	assert.Equal(t, componentstatus.StatusRecoverableError, host.Last())
+}
+
+// serveLogin points the receiver, reading login alone, at a Reports API that
+// answers every list call with body (tokens still come from the mock).
+func (e *env) serveLogin(t *testing.T, body string) {
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/token" {
+			e.api.ServeHTTP(w, r)
+			return
+		}
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(front.Close)
+	e.cfg.Client.Endpoint = front.URL
+	e.cfg.Applications = []string{"login"}
 }
