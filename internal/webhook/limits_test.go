@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -308,4 +309,38 @@ func TestWarnings(t *testing.T) {
 	listening := h.logs.FilterMessage("Webhook intake listening").All()
 	require.Len(t, listening, 1)
 	assert.Equal(t, fmt.Sprint(h.srv.Addr()), listening[0].ContextMap()["endpoint"])
+}
+
+// A body cut short by the read timeout or a dropped connection is a transport
+// fault a retry fixes: 503 with Retry-After, as the contract wants for any
+// error that is not the sender's. A 400 would make WSO2's hub mark the whole
+// subscription stale.
+func TestInterruptedBodyIsRetryable(t *testing.T) {
+	cfg := testConfig()
+	cfg.Signature.Secret = ""
+	cfg.ServerConfig.ReadTimeout = 300 * time.Millisecond
+	sink := new(consumertest.LogsSink)
+	h, url := started(t, cfg, sink)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = io.WriteString(conn, "POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab")
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	assert.Equal(t, "5", resp.Header.Get("Retry-After"))
+	h.rejected(t, map[string]int64{ReasonReadFailed: 1})
+	assert.Zero(t, sink.LogRecordCount())
+
+	// A body shorter than it said, then the sender gone, is the same fault.
+	sc := testConfig()
+	sc.Signature.Secret = ""
+	h = newHarness(t, sc, sink, nil)
+	req := httptest.NewRequest(http.MethodPost, "/events", iotest.ErrReader(io.ErrUnexpectedEOF))
+	w := httptest.NewRecorder()
+	h.h.ServeHTTP(w, req)
+	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
+	assert.Equal(t, "5", w.Header().Get("Retry-After"))
 }

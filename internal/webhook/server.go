@@ -241,7 +241,8 @@ func handleHealth(w http.ResponseWriter, r *http.Request) {
 // handleEvents runs the order the receiver contract fixes, cheapest first and
 // reading the body only once the headers passed: method (405) → encoding (415)
 // → declared size (413) → token/signature header present (401) → a free
-// request slot (503) → body within the limit (413) → signature (401) → decode
+// request slot (503) → body within the limit (413; 503 if it could not be read
+// whole) → signature (401) → decode
 // (400) → dedupe (200 for a repeat) → ConsumeLogs with a deadline → 200 only
 // once the pipeline accepted; a permanent pipeline error is 400 (or 200 with
 // AcknowledgePermanentErrors), any other error 503 with Retry-After. Never
@@ -339,6 +340,9 @@ func (s *Server) checkHeaders(w http.ResponseWriter, r *http.Request) bool {
 
 // readBody reads the body into buf within max_request_body_size; false means
 // it answered. A body over the limit is cut off and its connection closed.
+// Any other read failure (read_timeout, a dropped connection, a compressed
+// stream cut short) is a fault a retry can fix: 503, never a 4xx that a hub
+// could hold against the subscription.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer) bool {
 	limit := s.cfg.ServerConfig.MaxRequestBodySize
 	over, err := readAtMost(buf, r.Body, limit)
@@ -347,10 +351,16 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buf
 		s.refuse(w, http.StatusRequestEntityTooLarge, ReasonTooLarge, tooLarge(limit))
 		return false
 	case err != nil:
-		s.refuse(w, http.StatusBadRequest, ReasonReadFailed, "reading body: "+err.Error())
+		s.unreadable(w, "reading body: "+err.Error())
 		return false
 	}
 	return true
+}
+
+// unreadable answers a body that could not be read whole.
+func (s *Server) unreadable(w http.ResponseWriter, msg string) {
+	s.retryLater(w)
+	s.refuse(w, http.StatusServiceUnavailable, ReasonReadFailed, msg+"; retry later")
 }
 
 // bodyTooLarge reports confighttp's MaxBytesReader refusing the rest of a body.
