@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -128,6 +129,18 @@ func NewDefaultConfig(endpoint string, sig SignatureConfig) Config {
 		MaxConcurrentRequests: DefaultMaxConcurrentRequests,
 		Dedupe:                DedupeConfig{Window: DefaultDedupeWindow, MaxEntries: DefaultDedupeMaxEntries},
 	}
+}
+
+// serverConfig is the HTTP server configuration the intake runs: a
+// compression_algorithms list that turns decompression on still accepts
+// uncompressed bodies (confighttp would refuse them unless "" is listed), as
+// every vendor sends them.
+func (c *Config) serverConfig() confighttp.ServerConfig {
+	sc := c.ServerConfig
+	if len(sc.CompressionAlgorithms) > 0 && !slices.Contains(sc.CompressionAlgorithms, "") {
+		sc.CompressionAlgorithms = append(slices.Clone(sc.CompressionAlgorithms), "")
+	}
+	return sc
 }
 
 // Validate checks the intake configuration; every message names its field.

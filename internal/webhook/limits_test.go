@@ -344,3 +344,42 @@ func TestInterruptedBodyIsRetryable(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
 	assert.Equal(t, "5", w.Header().Get("Retry-After"))
 }
+
+// Turning decompression on, as the receivers' READMEs show
+// (compression_algorithms: [gzip]), keeps plain deliveries: no vendor
+// compresses, and confighttp alone would refuse every uncompressed body with an
+// uncounted 400. What confighttp refuses before the intake is counted too.
+func TestConfiguredCompressionKeepsPlainBodies(t *testing.T) {
+	cfg := testConfig()
+	cfg.ServerConfig.CompressionAlgorithms = []string{"gzip"}
+	sink := new(consumertest.LogsSink)
+	h, url := started(t, cfg, sink)
+	post := func(body, encoding string) *http.Response {
+		req, err := http.NewRequest(http.MethodPost, url+"/events", strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("X-Signature", sign("s3cret", "plain"))
+		if encoding != "" {
+			req.Header.Set("Content-Encoding", encoding)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		return resp
+	}
+	assert.Equal(t, http.StatusOK, post("plain", "").StatusCode)
+	assert.Equal(t, http.StatusOK, post("plain", "identity").StatusCode)
+	assert.Equal(t, 2, sink.LogRecordCount())
+	assert.Equal(t, []string{"gzip"}, cfg.ServerConfig.CompressionAlgorithms, "the configuration is left as it was")
+
+	assert.Equal(t, http.StatusUnsupportedMediaType, post("plain", "br").StatusCode)
+	broken := post("not gzip at all", "gzip")
+	assert.Equal(t, http.StatusServiceUnavailable, broken.StatusCode)
+	assert.Equal(t, "5", broken.Header.Get("Retry-After"))
+	h.rejected(t, map[string]int64{ReasonEncoding: 1, ReasonReadFailed: 1})
+
+	// An auth extension's refusal reaches the same handler with its status.
+	w := httptest.NewRecorder()
+	h.srv.refusedByServer(w, httptest.NewRequest(http.MethodPost, "/events", nil), "no credentials", http.StatusUnauthorized)
+	assert.Equal(t, http.StatusUnauthorized, w.Code)
+	h.rejected(t, map[string]int64{ReasonEncoding: 1, ReasonReadFailed: 1, ReasonAuthenticator: 1})
+}

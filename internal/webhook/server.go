@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
@@ -45,6 +47,7 @@ const (
 	ReasonEncoding            = "content_encoding_unsupported"
 	ReasonBusy                = "too_many_requests"
 	ReasonInFlight            = "duplicate_in_flight"
+	ReasonAuthenticator       = "authenticator_refused"
 )
 
 // MaxChallengeBytes caps a verification answer: it echoes what the caller
@@ -130,7 +133,7 @@ func NewServer(cfg *Config, set Settings, next consumer.Logs) (*Server, error) {
 	for _, r := range []string{
 		ReasonMethod, ReasonTooLarge, ReasonReadFailed, ReasonSignatureMissing, ReasonSignatureInvalid,
 		ReasonRequiredHeader, ReasonMalformed, ReasonConsumerPermanent, ReasonConsumerUnavailable, ReasonVerification,
-		ReasonEncoding, ReasonBusy, ReasonInFlight,
+		ReasonEncoding, ReasonBusy, ReasonInFlight, ReasonAuthenticator,
 	} {
 		s.reasons[r] = metric.WithAttributeSet(attribute.NewSet(
 			attribute.String("receiver", set.Receiver.ID.String()), attribute.String("reason", r)))
@@ -160,7 +163,9 @@ func (s *Server) Start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", s.cfg.ServerConfig.NetAddr.Endpoint, err)
 	}
-	s.server, err = s.cfg.ServerConfig.ToServer(ctx, host.GetExtensions(), s.set.Receiver.TelemetrySettings, s.Handler())
+	server := s.cfg.serverConfig()
+	s.server, err = server.ToServer(ctx, host.GetExtensions(), s.set.Receiver.TelemetrySettings, s.Handler(),
+		confighttp.WithErrorHandler(s.refusedByServer))
 	if err != nil {
 		_ = ln.Close()
 		return fmt.Errorf("creating HTTP server: %w", err)
@@ -323,8 +328,7 @@ func (s *Server) checkHeaders(w http.ResponseWriter, r *http.Request) bool {
 	// confighttp removes Content-Encoding once it decompressed the body, so
 	// one left here was not configured in compression_algorithms.
 	if enc := r.Header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
-		s.refuse(w, http.StatusUnsupportedMediaType, ReasonEncoding,
-			"Content-Encoding "+enc+" not accepted; see compression_algorithms")
+		s.refuseEncoding(w, enc)
 		return false
 	}
 	if limit := s.cfg.ServerConfig.MaxRequestBodySize; r.ContentLength > limit {
@@ -336,6 +340,26 @@ func (s *Server) checkHeaders(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	return true
+}
+
+// refusedByServer counts and answers what confighttp refuses before the
+// intake sees the request: an encoding outside compression_algorithms (415),
+// a compressed body whose header cannot be read (503, as any unreadable body),
+// and an auth extension's refusal.
+func (s *Server) refusedByServer(w http.ResponseWriter, r *http.Request, msg string, status int) {
+	switch enc := r.Header.Get("Content-Encoding"); {
+	case status != http.StatusBadRequest:
+		s.reject(w, status, ReasonAuthenticator, msg)
+	case !slices.Contains(s.cfg.ServerConfig.CompressionAlgorithms, enc):
+		s.refuseEncoding(w, enc)
+	default:
+		s.unreadable(w, "reading compressed body: "+msg)
+	}
+}
+
+func (s *Server) refuseEncoding(w http.ResponseWriter, enc string) {
+	s.refuse(w, http.StatusUnsupportedMediaType, ReasonEncoding,
+		"Content-Encoding "+enc+" not accepted; see compression_algorithms")
 }
 
 // readBody reads the body into buf within max_request_body_size; false means
