@@ -435,19 +435,27 @@ func (s *Server) forward(reqCtx context.Context, w http.ResponseWriter, raw []by
 		}
 	}
 
+	committed := false
+	if named {
+		// Deferred, so that a panic in the pipeline (net/http recovers it)
+		// does not leave the key in flight and every retry answered 503.
+		defer func() {
+			if !committed {
+				s.dedupe.abort(key)
+			}
+		}()
+	}
+
 	ctx, cancel := context.WithTimeout(reqCtx, s.cfg.ConsumeTimeout)
 	defer cancel()
 	ctx = s.obsrecv.StartLogsOp(ctx)
 	n := ld.LogRecordCount()
 	err := s.next.ConsumeLogs(ctx, ld)
 	s.obsrecv.EndLogsOp(ctx, format, n, err)
-	if named {
-		if err == nil {
-			if serr := s.dedupe.commit(context.Background(), key); serr != nil {
-				s.logger.Warn("dedupe: the delivery was accepted but its key was not stored; a retry after a restart would be forwarded again", zap.Error(serr))
-			}
-		} else {
-			s.dedupe.abort(key)
+	if named && err == nil {
+		committed = true
+		if serr := s.dedupe.commit(context.Background(), key); serr != nil {
+			s.logger.Warn("dedupe: the delivery was accepted but its key was not stored; a retry after a restart would be forwarded again", zap.Error(serr))
 		}
 	}
 	switch {
