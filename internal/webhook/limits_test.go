@@ -22,6 +22,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
 // untouchable is a request body that fails the test when read.
@@ -382,4 +383,31 @@ func TestConfiguredCompressionKeepsPlainBodies(t *testing.T) {
 	h.srv.refusedByServer(w, httptest.NewRequest(http.MethodPost, "/events", nil), "no credentials", http.StatusUnauthorized)
 	assert.Equal(t, http.StatusUnauthorized, w.Code)
 	h.rejected(t, map[string]int64{ReasonEncoding: 1, ReasonReadFailed: 1, ReasonAuthenticator: 1})
+}
+
+// The Host header is the sender's to choose; the HTTP server's metrics must not
+// take a series per value (server.address would be whatever a sender wrote).
+func TestHostHeaderDoesNotGrowMetricSeries(t *testing.T) {
+	cfg := testConfig()
+	cfg.Signature.Secret = ""
+	h, url := started(t, cfg, new(consumertest.LogsSink))
+	for i := range 20 {
+		req, err := http.NewRequest(http.MethodPost, url+"/events", strings.NewReader("a"))
+		require.NoError(t, err)
+		req.Host = fmt.Sprintf("attacker-%d.example:%d", i, 1000+i)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+	}
+	m, err := h.tel.GetMetric("http.server.request.duration")
+	require.NoError(t, err)
+	hist, ok := m.Data.(metricdata.Histogram[float64])
+	require.True(t, ok, "%T", m.Data)
+	var addrs []string
+	for _, dp := range hist.DataPoints {
+		addr, _ := dp.Attributes.Value("server.address")
+		addrs = append(addrs, addr.Emit())
+	}
+	assert.Equal(t, []string{"127.0.0.1"}, addrs, "one series for 20 Host headers")
 }

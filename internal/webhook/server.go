@@ -171,6 +171,7 @@ func (s *Server) Start(ctx context.Context, host component.Host) error {
 		return fmt.Errorf("creating HTTP server: %w", err)
 	}
 	s.server.MaxHeaderBytes = s.cfg.MaxHeaderBytes
+	s.server.Handler = fixedHost(s.server.Handler, s.cfg.ServerConfig.NetAddr.Endpoint)
 	ln = netutil.LimitListener(ln, s.cfg.MaxConnections)
 	s.listener = ln
 	s.logger.Info("Webhook intake listening",
@@ -184,6 +185,17 @@ func (s *Server) Start(ctx context.Context, host component.Host) error {
 		}
 	}()
 	return nil
+}
+
+// fixedHost hands next every request with Host set to the endpoint: the Host
+// header is the sender's to choose, and confighttp's HTTP metrics would take
+// it as server.address, one series per value. The intake does not route by host.
+func fixedHost(next http.Handler, endpoint string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(r.Context())
+		r.Host = endpoint
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Addr is the address the intake listens on once started (useful with port 0).
