@@ -66,6 +66,10 @@ func Write(b *schema.Builder, root vjson.Node, original string) error {
 		return fmt.Errorf(`field "iat": %w`, err)
 	}
 	jti, rci := root.Str("jti"), root.Str("rci")
+	envelope, err := envelopeAttributes(root, events.NumFields())
+	if err != nil {
+		return err
+	}
 
 	for uri, data := range events.Fields() {
 		if data.Kind() != vjson.KindObject {
@@ -83,7 +87,9 @@ func Write(b *schema.Builder, root vjson.Node, original string) error {
 		tenant := schema.Tenant{ID: data.Str("tenant", "id"), Name: data.Str("tenant", "name")}
 		lr := b.Write(tenant, &e)
 		attrs := lr.Attributes()
-		vjson.Flatten(attrs, namespace, root, envelopeConsumed)
+		for k, v := range envelope.All() {
+			v.CopyTo(attrs.PutEmpty(k)) // strings shared, not copied
+		}
 		if e.Action == schema.ActionUnmapped {
 			attrs.PutStr(namespace+".event.uri", uri)
 			vjson.Flatten(attrs, namespace, data, unmappedConsumed)
@@ -93,6 +99,23 @@ func Write(b *schema.Builder, root vjson.Node, original string) error {
 		putClaims(attrs, data.Get("user"))
 	}
 	return nil
+}
+
+// maxEnvelopeCopies bounds the envelope attributes a payload repeats on its
+// records (fields × events). A SET has a few of each; thousands of both
+// would turn a body of some KB into millions of attributes.
+const maxEnvelopeCopies = 10_000
+
+// envelopeAttributes flattens the envelope fields every record of a payload
+// with n events carries, once: the records share their strings.
+func envelopeAttributes(root vjson.Node, n int) (pcommon.Map, error) {
+	envelope := pcommon.NewMap()
+	vjson.Flatten(envelope, namespace, root, envelopeConsumed)
+	if envelope.Len()*n > maxEnvelopeCopies {
+		return envelope, fmt.Errorf("payload has %d envelope fields on each of %d events, more than %d copies in all: not a Security Event Token",
+			envelope.Len(), n, maxEnvelopeCopies)
+	}
+	return envelope, nil
 }
 
 // eventName is the last segment of an event-type URI.
