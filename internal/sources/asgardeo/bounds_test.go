@@ -29,28 +29,46 @@ func payload(extra string, n int) []byte {
 
 // Every record carries the envelope's extra fields; a body must not grow
 // into memory by the product of the two. A 100 KB field on 1000 events was
-// 103 MiB of copies from a 112 KB body.
+// 103 MiB of copies from a 112 KB body; 200 KB on 100 events would be 20 MiB.
 func TestEnvelopeIsNotMultipliedByEvents(t *testing.T) {
-	raw := payload(`"pad":"`+strings.Repeat("x", 100<<10)+`",`, 1000)
+	raw := payload(`"pad":"`+strings.Repeat("x", 200<<10)+`",`, maxEvents)
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	ld, err := Decode(raw, sources.Options{})
 	runtime.ReadMemStats(&after)
 	require.NoError(t, err)
-	require.Equal(t, 1000, ld.LogRecordCount())
-	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(8<<20), "the field is shared, not copied per record")
-	pad, ok := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(999).Attributes().Get("asgardeo.pad")
+	require.Equal(t, maxEvents, ld.LogRecordCount())
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(4<<20), "the field is shared, not copied per record")
+	pad, ok := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(maxEvents-1).Attributes().Get("asgardeo.pad")
 	require.True(t, ok)
-	assert.Len(t, pad.Str(), 100<<10)
+	assert.Len(t, pad.Str(), 200<<10)
 
-	// Thousands of envelope fields on thousands of events is no SET: refused
+	// Hundreds of envelope fields on each of a hundred events is no SET: refused
 	// whole, with a message that says why, before the records are built.
 	var fields strings.Builder
-	for i := range 2000 {
+	for i := range 200 {
 		fmt.Fprintf(&fields, `"f%d":1,`, i)
 	}
-	_, err = Decode(payload(fields.String(), 2000), sources.Options{})
+	_, err = Decode(payload(fields.String(), maxEvents), sources.Options{})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "2000 envelope fields on each of 2000 events")
+	assert.Contains(t, err.Error(), "200 envelope fields on each of 100 events")
+}
+
+// Each key of "events" is a distinct event type, and Asgardeo and WSO2
+// Identity Server document fewer than maxEvents of them: more is no SET. A
+// 1 MiB body of empty events was 101,675 records and 87 MiB of live memory.
+func TestEventsPerPayloadBounded(t *testing.T) {
+	names := map[string]bool{}
+	for key := range Mappings() {
+		names[strings.SplitN(key, "/", 2)[0]] = true
+	}
+	assert.Less(t, 2*len(names), maxEvents, "the bound leaves room for the documented event types")
+
+	ld, err := Decode(payload("", maxEvents), sources.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, maxEvents, ld.LogRecordCount())
+	_, err = Decode(payload("", maxEvents+1), sources.Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), fmt.Sprintf(`field "events": %d event types, more than the %d a payload can carry`, maxEvents+1, maxEvents))
 }

@@ -61,6 +61,9 @@ func Write(b *schema.Builder, root vjson.Node, original string) error {
 	if events.NumFields() == 0 {
 		return errNoEvents
 	}
+	if n := events.NumFields(); n > maxEvents {
+		return fmt.Errorf(`field "events": %d event types, more than the %d a payload can carry`, n, maxEvents)
+	}
 	iat, err := vjson.EpochMillis(root, "iat")
 	if err != nil {
 		return fmt.Errorf(`field "iat": %w`, err)
@@ -100,6 +103,10 @@ func Write(b *schema.Builder, root vjson.Node, original string) error {
 	}
 	return nil
 }
+
+// maxEvents bounds the records one payload becomes: each key of "events" is a
+// distinct event type, and the vendors document fewer than half as many.
+const maxEvents = 100
 
 // maxEnvelopeCopies bounds the envelope attributes a payload repeats on its
 // records (fields × events). A SET has a few of each; thousands of both
