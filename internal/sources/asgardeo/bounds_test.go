@@ -40,7 +40,7 @@ func TestEnvelopeIsNotMultipliedByEvents(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, maxEvents, ld.LogRecordCount())
 	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(4<<20), "the field is shared, not copied per record")
-	pad, ok := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(maxEvents-1).Attributes().Get("asgardeo.pad")
+	pad, ok := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(maxEvents - 1).Attributes().Get("asgardeo.pad")
 	require.True(t, ok)
 	assert.Len(t, pad.Str(), 200<<10)
 
