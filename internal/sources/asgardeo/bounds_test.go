@@ -72,3 +72,20 @@ func TestEventsPerPayloadBounded(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), fmt.Sprintf(`field "events": %d event types, more than the %d a payload can carry`, maxEvents+1, maxEvents))
 }
+
+// Each claim of a user's claim lists becomes an attribute of its own name;
+// WSO2 Identity Server defines about a hundred claims, so a list of thousands
+// is no user.
+func TestClaimsBounded(t *testing.T) {
+	var claims strings.Builder
+	for i := range maxClaims + 1 {
+		if i > 0 {
+			claims.WriteByte(',')
+		}
+		fmt.Fprintf(&claims, `{"uri":"http://wso2.org/claims/c%d","value":"v"}`, i)
+	}
+	raw := `{"jti":"j","events":{"https://x/event-type/userProfileUpdated":{"user":{"id":"u","addedClaims":[` + claims.String() + `]}}}}`
+	_, err := Decode([]byte(raw), sources.Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), fmt.Sprintf(`"user.addedClaims": %d claims, more than %d`, maxClaims+1, maxClaims))
+}

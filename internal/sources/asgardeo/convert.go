@@ -78,6 +78,9 @@ func Write(b *schema.Builder, root vjson.Node, original string) error {
 		if data.Kind() != vjson.KindObject {
 			return fmt.Errorf("event %q: expected a JSON object, got %s", uri, data.Kind())
 		}
+		if err := checkClaims(data.Get("user")); err != nil {
+			return fmt.Errorf("event %q: %w", uri, err)
+		}
 		name := eventName(uri)
 		e := schema.Event{
 			Code: name, ID: jti, Time: iat, Dataset: dataset,
@@ -278,6 +281,19 @@ var claimKeys = [...]struct{ field, prefix string }{
 	{"claims", namespace + ".user.claims."},
 	{"addedClaims", namespace + ".user.added_claims."},
 	{"updatedClaims", namespace + ".user.updated_claims."},
+}
+
+// maxClaims bounds a user's claim list: each claim may become an attribute
+// of its own name, and WSO2 Identity Server defines about a hundred.
+const maxClaims = 256
+
+func checkClaims(user vjson.Node) error {
+	for _, ck := range claimKeys {
+		if n := user.Get(ck.field).Len(); n > maxClaims {
+			return fmt.Errorf(`"user.%s": %d claims, more than %d`, ck.field, n, maxClaims)
+		}
+	}
+	return nil
 }
 
 // putClaims keeps claims the identity does not map, and every changed claim,
