@@ -13,7 +13,7 @@ import (
 
 // fetch gets one page, retrying 429, 5xx, network and malformed answers with
 // exponential backoff and jitter, and never sooner than the vendor's
-// Retry-After. Other failures end the pass (see failed).
+// Retry-After (up to maxRetryAfter). Other failures end the pass (see failed).
 func (p *Poller) fetch(ctx context.Context, w Window, cursor string) (Page, error) {
 	bo := &backoff.ExponentialBackOff{
 		InitialInterval:     p.cfg.BackOff.InitialInterval,
@@ -35,7 +35,7 @@ func (p *Poller) fetch(ctx context.Context, w Window, cursor string) (Page, erro
 		if !apiErr.Retryable() || !p.cfg.BackOff.Enabled {
 			return Page{}, apiErr
 		}
-		wait := max(bo.NextBackOff(), apiErr.RetryAfter)
+		wait := retryWait(bo.NextBackOff(), apiErr.RetryAfter)
 		select {
 		case <-ctx.Done():
 			return Page{}, ctx.Err()
@@ -44,10 +44,20 @@ func (p *Poller) fetch(ctx context.Context, w Window, cursor string) (Page, erro
 	}
 }
 
+// maxRetryAfter bounds how long a vendor's Retry-After holds a stream: a
+// broken or hostile answer ("retry in a year") must not stop it for good.
+const maxRetryAfter = 15 * time.Minute
+
+// retryWait is the wait before the next attempt: the backoff's, or longer
+// when the vendor asks, up to maxRetryAfter.
+func retryWait(backoff, retryAfter time.Duration) time.Duration {
+	return max(backoff, min(retryAfter, maxRetryAfter))
+}
+
 func (p *Poller) succeeded(ctx context.Context) {
 	p.tb.AuthtrailPollPagesFetched.Add(ctx, 1, p.measure())
 	p.apiFails.recovered()
-	p.health.set(componentstatus.NewEvent(componentstatus.StatusOK))
+	p.health.apiResult(componentstatus.NewEvent(componentstatus.StatusOK))
 }
 
 // failed counts, logs and reports a failed call. Whatever may heal on its own
@@ -62,7 +72,7 @@ func (p *Poller) failed(ctx context.Context, err error) *APIError {
 	if apiErr.Permanent() {
 		p.logger.Error("the vendor API rejected the request: this stream stops until the configuration is fixed and the collector restarted",
 			zap.Error(apiErr))
-		p.health.set(componentstatus.NewPermanentErrorEvent(apiErr))
+		p.health.apiResult(componentstatus.NewPermanentErrorEvent(apiErr))
 		return apiErr
 	}
 	next := "retrying at the next poll"
@@ -70,6 +80,6 @@ func (p *Poller) failed(ctx context.Context, err error) *APIError {
 		next = "retrying with backoff"
 	}
 	p.apiFails.failed(levelOf(apiErr), apiErr, next)
-	p.health.set(componentstatus.NewRecoverableErrorEvent(apiErr))
+	p.health.apiResult(componentstatus.NewRecoverableErrorEvent(apiErr))
 	return apiErr
 }

@@ -1,6 +1,8 @@
 package poll // import "github.com/authtrail/authtrail/internal/poll"
 
 import (
+	"fmt"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component/componentstatus"
@@ -56,15 +58,42 @@ func levelOf(err *APIError) zapcore.Level {
 	return zapcore.WarnLevel
 }
 
-// streamHealth is what a stream tells its receiver's status: the status only
-// changes when the stream's health does, and a permanent error is final.
+// streamHealth is what a stream tells its receiver's status: the worse of its
+// last API call and its checkpoint writes (a stream that cannot save delivers
+// again after a restart), reported only when it changes; a permanent error is
+// final. Fetches and commits run on different goroutines.
 type streamHealth struct {
 	report func(*componentstatus.Event)
-	state  componentstatus.Status
+
+	mu      sync.Mutex
+	state   componentstatus.Status
+	api     *componentstatus.Event // the last call's outcome
+	saveErr error                  // the last checkpoint write's failure; nil once one succeeds
 }
 
-func (h *streamHealth) set(ev *componentstatus.Event) {
-	if h.state == ev.Status() || h.state == componentstatus.StatusPermanentError {
+func (h *streamHealth) apiResult(ev *componentstatus.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.api = ev
+	h.publish()
+}
+
+func (h *streamHealth) saveResult(err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err == nil && h.saveErr == nil {
+		return
+	}
+	h.saveErr = err
+	h.publish()
+}
+
+func (h *streamHealth) publish() {
+	ev := h.api
+	if h.saveErr != nil && (ev == nil || ev.Status() == componentstatus.StatusOK) {
+		ev = componentstatus.NewRecoverableErrorEvent(fmt.Errorf("saving the checkpoint: %w", h.saveErr))
+	}
+	if ev == nil || h.state == ev.Status() || h.state == componentstatus.StatusPermanentError {
 		return
 	}
 	if h.state == componentstatus.StatusNone && ev.Status() == componentstatus.StatusOK {

@@ -284,3 +284,23 @@ func TestGroupReportsTheWorstStream(t *testing.T) {
 	require.Eventually(t, func() bool { return h.host.Last() == componentstatus.StatusOK }, 5*time.Second, time.Millisecond)
 	assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError, componentstatus.StatusOK}, h.host.Statuses())
 }
+
+// A stream whose checkpoint cannot be saved says so in its status, though
+// every fetch succeeds: a restart would deliver its events again. The next
+// saved checkpoint clears it.
+func TestCheckpointSaveFailureShowsInStatus(t *testing.T) {
+	h := newHarness(t)
+	h.seed(20, time.Hour)
+	h.store.failing.Store(true)
+	p := h.start(t, testConfig(), "fp")
+	defer func() { require.NoError(t, p.Shutdown(context.Background())) }()
+	h.waitDelivered(t, h.eligible())
+	require.Eventually(t, func() bool { return len(h.host.Statuses()) > 0 }, 5*time.Second, time.Millisecond)
+	assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError}, h.host.Statuses())
+	assert.Equal(t, 1, h.logs.FilterMessageSnippet("saving the checkpoint failed").Len())
+
+	h.store.failing.Store(false)
+	h.clock.advance(10 * time.Minute)
+	require.Eventually(t, func() bool { return h.host.Last() == componentstatus.StatusOK }, 5*time.Second, time.Millisecond)
+	assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError, componentstatus.StatusOK}, h.host.Statuses())
+}

@@ -132,3 +132,15 @@ func TestFingerprintIsStable(t *testing.T) {
 	assert.Equal(t, "b914d2cf094ca0517d3075e4ad1f6bfe2be994396215bcb5ebe0be2816abce20",
 		Fingerprint("http://proxy.internal:8080/", "C03az79cb", "reports-admin@example.com", "login"))
 }
+
+// The vendor's Retry-After lengthens the backoff's wait, up to a bound.
+func TestRetryWait(t *testing.T) {
+	for _, tc := range []struct{ backoff, retryAfter, want time.Duration }{
+		{time.Second, 0, time.Second},
+		{time.Second, 30 * time.Second, 30 * time.Second},
+		{time.Minute, 30 * time.Second, time.Minute},
+		{time.Second, 365 * 24 * time.Hour, maxRetryAfter},
+	} {
+		assert.Equal(t, tc.want, retryWait(tc.backoff, tc.retryAfter), "backoff %s, Retry-After %s", tc.backoff, tc.retryAfter)
+	}
+}

@@ -273,6 +273,7 @@ func (p *Poller) commit(ctx context.Context, l lane, ps *passState, next string,
 	if err == nil {
 		err = p.save(ctx, ops, w)
 	}
+	p.health.saveResult(err)
 	if err != nil {
 		p.saveFails.failed(zapcore.ErrorLevel, err, "retrying with the next page; a restart before then delivers again what was delivered since the last checkpoint saved")
 		return
