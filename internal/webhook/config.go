@@ -155,6 +155,13 @@ func (c *Config) Validate() error {
 	if c.HealthPath != "" && !strings.HasPrefix(c.HealthPath, "/") {
 		errs = append(errs, fmt.Errorf("health_path: must start with '/', got %q", c.HealthPath))
 	}
+	// Both become http.ServeMux patterns, which panic at Start on a space
+	// (read as a method) or an unclosed brace, and read braces as wildcards.
+	for _, f := range [...]struct{ name, path string }{{"path", c.Path}, {"health_path", c.HealthPath}} {
+		if strings.ContainsAny(f.path, " \t\r\n{}") {
+			errs = append(errs, fmt.Errorf("%s: must be a plain URL path, without spaces or braces, got %q", f.name, f.path))
+		}
+	}
 	if c.HealthPath != "" && c.HealthPath == c.Path {
 		errs = append(errs, fmt.Errorf("health_path: must differ from path %q", c.Path))
 	}
