@@ -77,14 +77,22 @@ func gzipped(t *testing.T, b []byte) []byte {
 }
 
 func postGzip(t *testing.T, url, signedOver string, body []byte) int {
+	return postEncoded(t, url, "gzip", signedOver, body).StatusCode
+}
+
+// postEncoded posts body with Content-Encoding encoding (none when empty) and
+// a signature over signedOver.
+func postEncoded(t *testing.T, url, encoding, signedOver string, body []byte) *http.Response {
 	req, err := http.NewRequest(http.MethodPost, url+"/events", bytes.NewReader(body))
 	require.NoError(t, err)
-	req.Header.Set("Content-Encoding", "gzip")
+	if encoding != "" {
+		req.Header.Set("Content-Encoding", encoding)
+	}
 	req.Header.Set("X-Signature", sign("s3cret", signedOver))
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	_ = resp.Body.Close()
-	return resp.StatusCode
+	return resp
 }
 
 func TestNoDecompressionUnlessConfigured(t *testing.T) {
@@ -356,16 +364,7 @@ func TestConfiguredCompressionKeepsPlainBodies(t *testing.T) {
 	sink := new(consumertest.LogsSink)
 	h, url := started(t, cfg, sink)
 	post := func(body, encoding string) *http.Response {
-		req, err := http.NewRequest(http.MethodPost, url+"/events", strings.NewReader(body))
-		require.NoError(t, err)
-		req.Header.Set("X-Signature", sign("s3cret", "plain"))
-		if encoding != "" {
-			req.Header.Set("Content-Encoding", encoding)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		_ = resp.Body.Close()
-		return resp
+		return postEncoded(t, url, encoding, "plain", []byte(body))
 	}
 	assert.Equal(t, http.StatusOK, post("plain", "").StatusCode)
 	assert.Equal(t, http.StatusOK, post("plain", "identity").StatusCode)
