@@ -48,6 +48,7 @@ const (
 	ReasonBusy                = "too_many_requests"
 	ReasonInFlight            = "duplicate_in_flight"
 	ReasonAuthenticator       = "authenticator_refused"
+	ReasonPath                = "path_not_found"
 )
 
 // MaxChallengeBytes caps a verification answer: it echoes what the caller
@@ -133,7 +134,7 @@ func NewServer(cfg *Config, set Settings, next consumer.Logs) (*Server, error) {
 	for _, r := range []string{
 		ReasonMethod, ReasonTooLarge, ReasonReadFailed, ReasonSignatureMissing, ReasonSignatureInvalid,
 		ReasonRequiredHeader, ReasonMalformed, ReasonConsumerPermanent, ReasonConsumerUnavailable, ReasonVerification,
-		ReasonEncoding, ReasonBusy, ReasonInFlight, ReasonAuthenticator,
+		ReasonEncoding, ReasonBusy, ReasonInFlight, ReasonAuthenticator, ReasonPath,
 	} {
 		s.reasons[r] = metric.WithAttributeSet(attribute.NewSet(
 			attribute.String("receiver", set.Receiver.ID.String()), attribute.String("reason", r)))
@@ -147,6 +148,13 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc(s.cfg.Path, s.handleEvents)
 	if s.cfg.HealthPath != "" {
 		mux.HandleFunc(s.cfg.HealthPath, handleHealth)
+	}
+	if s.cfg.Path != "/" && s.cfg.HealthPath != "/" {
+		// A vendor pointed at the wrong URL loses every delivery: say so in
+		// the metrics.
+		mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+			s.reject(w, http.StatusNotFound, ReasonPath, "no webhook endpoint at this path; POST events to "+s.cfg.Path)
+		})
 	}
 	return mux
 }

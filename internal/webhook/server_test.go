@@ -263,6 +263,25 @@ func TestVerifyHandler(t *testing.T) {
 	assert.Equal(t, "GET, POST", w.Header().Get("Allow"))
 }
 
+// A vendor pointed at the wrong URL is a misconfiguration that loses every
+// delivery: its 404s are counted, not left to the HTTP server.
+func TestUnknownPathCounted(t *testing.T) {
+	h := newHarness(t, testConfig(), consumertest.NewNop(), nil)
+	for _, path := range []string{"/event", "/events/", "/"} {
+		w := h.do(http.MethodPost, path, "a", nil)
+		assert.Equal(t, http.StatusNotFound, w.Code, path)
+		assert.Contains(t, w.Body.String(), "POST events to /events", path)
+	}
+	h.rejected(t, map[string]int64{ReasonPath: 3})
+
+	// A path of "/" takes every request itself.
+	cfg := testConfig()
+	cfg.Signature.Secret = ""
+	cfg.Path = "/"
+	h = newHarness(t, cfg, consumertest.NewNop(), nil)
+	assert.Equal(t, http.StatusOK, h.do(http.MethodPost, "/anything", "a", nil).Code)
+}
+
 func TestHealth(t *testing.T) {
 	h := newHarness(t, testConfig(), consumertest.NewNop(), nil)
 	w := h.do(http.MethodGet, "/health", "", nil)
