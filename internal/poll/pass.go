@@ -70,6 +70,13 @@ func (p *Poller) nextPass(now time.Time, l lane) (*passState, time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	limit := p.limit(now, l)
+	if ps := l.state.Pass; ps != nil && p.pastRetention(now, ps.Start) {
+		// Resumed after a long failure or stop: the vendor refuses a window
+		// it no longer keeps. Its kept part is read again from the start.
+		p.logger.Warn("the pass in progress starts before what the vendor keeps: events older than that are gone; reading its kept part again",
+			zap.Time("window_start", ps.Start), zap.Time("window_end", ps.End), zap.Duration("retention", p.set.Retention))
+		l.state.Pass = nil
+	}
 	if l.state.Pass == nil {
 		w, ok := p.openWindow(now, l, limit)
 		if !ok {
@@ -115,8 +122,8 @@ func (p *Poller) openWindow(now time.Time, l lane, limit time.Time) (Window, boo
 	} else if limit.Sub(start) < p.step(l) {
 		return Window{}, false
 	}
-	if r := p.set.Retention; r > 0 && start.Before(now.Add(-r)) {
-		start = now.Add(-r).Add(time.Minute) // the vendor's horizon moves while we read
+	if p.pastRetention(now, start) {
+		start = now.Add(-p.set.Retention).Add(time.Minute) // the vendor's horizon moves while we read
 	}
 	end := limit
 	if end.Sub(start) > p.cfg.MaxWindow {
@@ -124,6 +131,11 @@ func (p *Poller) openWindow(now time.Time, l lane, limit time.Time) (Window, boo
 	}
 	start, end = p.align(start), p.align(end)
 	return Window{Start: start, End: end}, end.After(start)
+}
+
+// pastRetention reports whether t is older than the vendor keeps events.
+func (p *Poller) pastRetention(now, t time.Time) bool {
+	return p.set.Retention > 0 && t.Before(now.Add(-p.set.Retention))
 }
 
 // pageReader fetches the next page while the current one is delivered: the

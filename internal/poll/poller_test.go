@@ -48,6 +48,9 @@ type fakeAPI struct {
 	// lastCtx is the context of the latest Fetch: the poll loop's, so a test
 	// can wait until Shutdown cancelled it.
 	lastCtx atomic.Value
+	// keeps, when set, is the oldest event time the API accepts at a clock's
+	// now: like a vendor's retention, an older start is rejected.
+	keeps func() time.Time
 }
 
 type fakeEvent struct {
@@ -95,6 +98,9 @@ func (f *fakeAPI) Fetch(ctx context.Context, w Window, cursor string) (Page, err
 		err := f.faults[0]
 		f.faults = f.faults[1:]
 		return Page{}, err
+	}
+	if f.keeps != nil && w.Start.Before(f.keeps()) {
+		return Page{}, &APIError{Class: ClassRejected, Err: errors.New("400: start time is before the retention")}
 	}
 	if f.precision > 0 {
 		w.Start, w.End = w.Start.Truncate(f.precision), w.End.Truncate(f.precision)

@@ -415,3 +415,33 @@ func TestRecordWithoutEventIDIsDeliveredOnce(t *testing.T) {
 	h.rec.mu.Unlock()
 	assert.Equal(t, 2, idless, "each record without event.id is delivered once (%d records, %d distinct ids)", total, distinct)
 }
+
+// A pass resumed after its start fell out of the vendor's retention (a long
+// outage, a stopped collector) reads the part the vendor still keeps instead
+// of asking for what the vendor refuses, which would stop the stream for good.
+func TestResumedPassPastRetentionReadsWhatTheVendorKeeps(t *testing.T) {
+	h := newHarness(t)
+	h.api.pageSize = 5
+	start := h.clock.Now()
+	var evs []lateEvent
+	for i := range 30 {
+		at := start.Add(-90*time.Minute + time.Duration(i)*2*time.Minute)
+		evs = append(evs, lateEvent{id: fmt.Sprintf("e%02d", i), t: at})
+	}
+	h.publish(evs)
+	const retention = 2 * time.Hour
+	h.api.keeps = func() time.Time { return h.clock.Now().Add(-retention) }
+	s := newSyncPoller(t, h, testConfig(), h.store)
+	s.p.set.Retention = retention
+	s.p.cp.Pass = &passState{Start: start.Add(-100 * time.Minute), End: start.Add(-40 * time.Minute), Cursor: "5"}
+
+	h.clock.advance(time.Hour) // the pass's start is now 2h40m old
+	s.runUntil(t, h.clock.Now().Add(time.Minute), nil)
+	require.Equal(t, 1, h.logs.FilterMessageSnippet("starts before what the vendor keeps").Len())
+	kept := h.clock.Now().Add(-retention).Add(time.Minute)
+	for _, e := range evs {
+		if !e.t.Before(kept) {
+			assert.Equal(t, 1, h.rec.count(e.id), "%s, inside the retention", e.id)
+		}
+	}
+}

@@ -4,6 +4,7 @@
 package sources // import "github.com/authtrail/authtrail/internal/sources"
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -35,6 +36,11 @@ type Decoder func(raw []byte, opts Options) (plog.Logs, error)
 // roll back.
 type EventWriter func(b *schema.Builder, root vjson.Node, original string) error
 
+// MaxFields bounds the object fields of one payload DecodeBytes takes: each
+// may become an attribute, and a record's attributes cost time quadratic in
+// their number. A vendor event has tens.
+const MaxFields = 1024
+
 // DecodeBytes parses raw and writes it with w into a new batch of vendor's
 // records; event.original is raw when opts ask for it.
 func DecodeBytes(raw []byte, opts Options, vendor string, w EventWriter) (plog.Logs, error) {
@@ -43,6 +49,9 @@ func DecodeBytes(raw []byte, opts Options, vendor string, w EventWriter) (plog.L
 		return plog.Logs{}, err
 	}
 	defer doc.Release()
+	if !vjson.FieldsWithin(doc.Root, MaxFields) {
+		return plog.Logs{}, fmt.Errorf("payload has more than %d fields, no vendor event has as many", MaxFields)
+	}
 	var original string
 	if opts.IncludeOriginal {
 		original = strings.ToValidUTF8(string(raw), "\uFFFD")

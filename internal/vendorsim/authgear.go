@@ -91,6 +91,11 @@ type AuthgearAPI struct {
 	// Late delays the rows Generate makes (set it before serving): auditLogs
 	// shows a row only from its publication time on.
 	Late LateMix
+	// UnstableTies serves the rows that share a created_at in an order that
+	// depends on the page's offset, as PostgreSQL may for Authgear's ORDER BY
+	// created_at LIMIT/OFFSET (no tie-breaker): offset paging then skips some
+	// tied rows at page boundaries and serves others twice.
+	UnstableTies bool
 
 	mu       sync.RWMutex
 	rows     []agEvent // sorted by (unix, seq)
@@ -281,6 +286,14 @@ func (a *AuthgearAPI) answer(req gqlRequest) ([]byte, error) {
 		if wanted != nil && !wanted[ev.activity] || !view.shows(ev.published(), ev.seq) {
 			continue
 		}
+		if a.UnstableTies {
+			// Whole runs of tied rows, up to the row after the page.
+			if len(page) > offset+first && ev.unix != page[len(page)-1].unix {
+				break
+			}
+			page = append(page, ev)
+			continue
+		}
 		if skipped < offset {
 			skipped++
 			continue
@@ -292,6 +305,9 @@ func (a *AuthgearAPI) answer(req gqlRequest) ([]byte, error) {
 		page = append(page, ev)
 	}
 	a.mu.RUnlock()
+	if a.UnstableTies {
+		page, more = pageOfUnstableTies(page, offset, first)
+	}
 
 	var b strings.Builder
 	b.WriteString(`{"data":{"auditLogs":{"edges":[`)
@@ -310,6 +326,27 @@ func (a *AuthgearAPI) answer(req gqlRequest) ([]byte, error) {
 		more, offset > 0, jsonOrNull(end))
 	a.served.Add(int64(len(page)))
 	return []byte(b.String()), nil
+}
+
+// pageOfUnstableTies cuts [offset, offset+first) from rows after ordering
+// each run of tied rows by a hash of the row and the offset, so that another
+// offset sees another order.
+func pageOfUnstableTies(rows []agEvent, offset, first int) ([]agEvent, bool) {
+	mix := func(seq int64) uint64 {
+		x := uint64(seq)*0x9E3779B97F4A7C15 ^ uint64(offset+1)*0xBF58476D1CE4E5B9
+		x ^= x >> 31
+		return x * 0x94D049BB133111EB
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].unix != rows[j].unix {
+			return rows[i].unix < rows[j].unix
+		}
+		return mix(rows[i].seq) < mix(rows[j].seq)
+	})
+	if offset >= len(rows) {
+		return nil, false
+	}
+	return rows[offset:min(offset+first, len(rows))], len(rows) > offset+first
 }
 
 // view is what a first page shows: rows published and added by now.

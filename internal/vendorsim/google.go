@@ -144,6 +144,10 @@ type ReportsAPI struct {
 	lastSub  atomic.Value
 }
 
+// ReportsRetention is how far back the Reports API serves activities; it
+// refuses (400) a startTime older than that.
+const ReportsRetention = 180 * 24 * time.Hour
+
 // NewReportsAPI returns an empty mock for customer, trusting key.
 func NewReportsAPI(customer string, key *rsa.PublicKey) *ReportsAPI {
 	return &ReportsAPI{Customer: customer, Key: key, apps: map[string][]gActivity{}}
@@ -282,6 +286,10 @@ func (g *ReportsAPI) list(app string, r *http.Request) ([]byte, error) {
 	start, err := time.Parse(time.RFC3339Nano, q.Get("startTime"))
 	if err != nil {
 		return nil, errors.New("startTime: RFC 3339 required")
+	}
+	if start.Before(time.Now().Add(-ReportsRetention)) {
+		// Google's words for a start beyond its 180 days.
+		return nil, errors.New("Invalid request: Start time is after end time.")
 	}
 	end := time.Now()
 	if s := q.Get("endTime"); s != "" {

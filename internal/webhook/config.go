@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -130,6 +131,18 @@ func NewDefaultConfig(endpoint string, sig SignatureConfig) Config {
 	}
 }
 
+// serverConfig is the HTTP server configuration the intake runs: a
+// compression_algorithms list that turns decompression on still accepts
+// uncompressed bodies (confighttp would refuse them unless "" is listed), as
+// every vendor sends them.
+func (c *Config) serverConfig() confighttp.ServerConfig {
+	sc := c.ServerConfig
+	if len(sc.CompressionAlgorithms) > 0 && !slices.Contains(sc.CompressionAlgorithms, "") {
+		sc.CompressionAlgorithms = append(slices.Clone(sc.CompressionAlgorithms), "")
+	}
+	return sc
+}
+
 // Validate checks the intake configuration; every message names its field.
 func (c *Config) Validate() error {
 	var errs []error
@@ -141,6 +154,13 @@ func (c *Config) Validate() error {
 	}
 	if c.HealthPath != "" && !strings.HasPrefix(c.HealthPath, "/") {
 		errs = append(errs, fmt.Errorf("health_path: must start with '/', got %q", c.HealthPath))
+	}
+	// Both become http.ServeMux patterns, which panic at Start on a space
+	// (read as a method) or an unclosed brace, and read braces as wildcards.
+	for _, f := range [...]struct{ name, path string }{{"path", c.Path}, {"health_path", c.HealthPath}} {
+		if strings.ContainsAny(f.path, " \t\r\n{}") {
+			errs = append(errs, fmt.Errorf("%s: must be a plain URL path, without spaces or braces, got %q", f.name, f.path))
+		}
 	}
 	if c.HealthPath != "" && c.HealthPath == c.Path {
 		errs = append(errs, fmt.Errorf("health_path: must differ from path %q", c.Path))

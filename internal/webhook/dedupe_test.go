@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -232,4 +233,38 @@ func BenchmarkDedupe(b *testing.B) {
 		}
 		_ = d.commit(context.Background(), k)
 	}
+}
+
+// A pipeline that panics (net/http recovers it and drops the connection)
+// leaves no key in flight: the sender's retry is forwarded, not answered 503
+// until the collector restarts.
+func TestDedupePanicLeavesNothingInFlight(t *testing.T) {
+	var panicked atomic.Bool
+	sink := new(consumertest.LogsSink)
+	next := consumerFunc(func(ctx context.Context, ld plog.Logs) error {
+		if panicked.CompareAndSwap(false, true) {
+			panic("a processor's bug")
+		}
+		return sink.ConsumeLogs(ctx, ld)
+	})
+	cfg := dedupeConfig()
+	cfg.ServerConfig.NetAddr.Endpoint = "127.0.0.1:0"
+	h := newHarnessWith(t, cfg, next, withBodyKey)
+	require.NoError(t, h.srv.Start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() { require.NoError(t, h.srv.Shutdown(context.Background())) })
+	url := "http://" + h.srv.Addr() + "/events"
+	post := func() (int, error) {
+		resp, err := http.Post(url, "application/json", strings.NewReader("a"))
+		if err != nil {
+			return 0, err
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+	_, err := post()
+	require.Error(t, err, "the panicking request gets no answer")
+	status, err := post()
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, status)
+	assert.Equal(t, 1, sink.LogRecordCount())
 }

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -21,6 +22,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
 // untouchable is a request body that fails the test when read.
@@ -75,14 +77,22 @@ func gzipped(t *testing.T, b []byte) []byte {
 }
 
 func postGzip(t *testing.T, url, signedOver string, body []byte) int {
+	return postEncoded(t, url, "gzip", signedOver, body).StatusCode
+}
+
+// postEncoded posts body with Content-Encoding encoding (none when empty) and
+// a signature over signedOver.
+func postEncoded(t *testing.T, url, encoding, signedOver string, body []byte) *http.Response {
 	req, err := http.NewRequest(http.MethodPost, url+"/events", bytes.NewReader(body))
 	require.NoError(t, err)
-	req.Header.Set("Content-Encoding", "gzip")
+	if encoding != "" {
+		req.Header.Set("Content-Encoding", encoding)
+	}
 	req.Header.Set("X-Signature", sign("s3cret", signedOver))
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	_ = resp.Body.Close()
-	return resp.StatusCode
+	return resp
 }
 
 func TestNoDecompressionUnlessConfigured(t *testing.T) {
@@ -308,4 +318,95 @@ func TestWarnings(t *testing.T) {
 	listening := h.logs.FilterMessage("Webhook intake listening").All()
 	require.Len(t, listening, 1)
 	assert.Equal(t, fmt.Sprint(h.srv.Addr()), listening[0].ContextMap()["endpoint"])
+}
+
+// A body cut short by the read timeout or a dropped connection is a transport
+// fault a retry fixes: 503 with Retry-After, as the contract wants for any
+// error that is not the sender's. A 400 would make WSO2's hub mark the whole
+// subscription stale.
+func TestInterruptedBodyIsRetryable(t *testing.T) {
+	cfg := testConfig()
+	cfg.Signature.Secret = ""
+	cfg.ServerConfig.ReadTimeout = 300 * time.Millisecond
+	sink := new(consumertest.LogsSink)
+	h, url := started(t, cfg, sink)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = io.WriteString(conn, "POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab")
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	assert.Equal(t, "5", resp.Header.Get("Retry-After"))
+	h.rejected(t, map[string]int64{ReasonReadFailed: 1})
+	assert.Zero(t, sink.LogRecordCount())
+
+	// A body shorter than it said, then the sender gone, is the same fault.
+	sc := testConfig()
+	sc.Signature.Secret = ""
+	h = newHarness(t, sc, sink, nil)
+	req := httptest.NewRequest(http.MethodPost, "/events", iotest.ErrReader(io.ErrUnexpectedEOF))
+	w := httptest.NewRecorder()
+	h.h.ServeHTTP(w, req)
+	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
+	assert.Equal(t, "5", w.Header().Get("Retry-After"))
+}
+
+// Turning decompression on, as the receivers' READMEs show
+// (compression_algorithms: [gzip]), keeps plain deliveries: no vendor
+// compresses, and confighttp alone would refuse every uncompressed body with an
+// uncounted 400. What confighttp refuses before the intake is counted too.
+func TestConfiguredCompressionKeepsPlainBodies(t *testing.T) {
+	cfg := testConfig()
+	cfg.ServerConfig.CompressionAlgorithms = []string{"gzip"}
+	sink := new(consumertest.LogsSink)
+	h, url := started(t, cfg, sink)
+	post := func(body, encoding string) *http.Response {
+		return postEncoded(t, url, encoding, "plain", []byte(body))
+	}
+	assert.Equal(t, http.StatusOK, post("plain", "").StatusCode)
+	assert.Equal(t, http.StatusOK, post("plain", "identity").StatusCode)
+	assert.Equal(t, 2, sink.LogRecordCount())
+	assert.Equal(t, []string{"gzip"}, cfg.ServerConfig.CompressionAlgorithms, "the configuration is left as it was")
+
+	assert.Equal(t, http.StatusUnsupportedMediaType, post("plain", "br").StatusCode)
+	broken := post("not gzip at all", "gzip")
+	assert.Equal(t, http.StatusServiceUnavailable, broken.StatusCode)
+	assert.Equal(t, "5", broken.Header.Get("Retry-After"))
+	h.rejected(t, map[string]int64{ReasonEncoding: 1, ReasonReadFailed: 1})
+
+	// An auth extension's refusal reaches the same handler with its status.
+	w := httptest.NewRecorder()
+	h.srv.refusedByServer(w, httptest.NewRequest(http.MethodPost, "/events", nil), "no credentials", http.StatusUnauthorized)
+	assert.Equal(t, http.StatusUnauthorized, w.Code)
+	h.rejected(t, map[string]int64{ReasonEncoding: 1, ReasonReadFailed: 1, ReasonAuthenticator: 1})
+}
+
+// The Host header is the sender's to choose; the HTTP server's metrics must not
+// take a series per value (server.address would be whatever a sender wrote).
+func TestHostHeaderDoesNotGrowMetricSeries(t *testing.T) {
+	cfg := testConfig()
+	cfg.Signature.Secret = ""
+	h, url := started(t, cfg, new(consumertest.LogsSink))
+	for i := range 20 {
+		req, err := http.NewRequest(http.MethodPost, url+"/events", strings.NewReader("a"))
+		require.NoError(t, err)
+		req.Host = fmt.Sprintf("attacker-%d.example:%d", i, 1000+i)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+	}
+	m, err := h.tel.GetMetric("http.server.request.duration")
+	require.NoError(t, err)
+	hist, ok := m.Data.(metricdata.Histogram[float64])
+	require.True(t, ok, "%T", m.Data)
+	var addrs []string
+	for _, dp := range hist.DataPoints {
+		addr, _ := dp.Attributes.Value("server.address")
+		addrs = append(addrs, addr.Emit())
+	}
+	assert.Equal(t, []string{"127.0.0.1"}, addrs, "one series for 20 Host headers")
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
@@ -45,6 +47,8 @@ const (
 	ReasonEncoding            = "content_encoding_unsupported"
 	ReasonBusy                = "too_many_requests"
 	ReasonInFlight            = "duplicate_in_flight"
+	ReasonAuthenticator       = "authenticator_refused"
+	ReasonPath                = "path_not_found"
 )
 
 // MaxChallengeBytes caps a verification answer: it echoes what the caller
@@ -130,7 +134,7 @@ func NewServer(cfg *Config, set Settings, next consumer.Logs) (*Server, error) {
 	for _, r := range []string{
 		ReasonMethod, ReasonTooLarge, ReasonReadFailed, ReasonSignatureMissing, ReasonSignatureInvalid,
 		ReasonRequiredHeader, ReasonMalformed, ReasonConsumerPermanent, ReasonConsumerUnavailable, ReasonVerification,
-		ReasonEncoding, ReasonBusy, ReasonInFlight,
+		ReasonEncoding, ReasonBusy, ReasonInFlight, ReasonAuthenticator, ReasonPath,
 	} {
 		s.reasons[r] = metric.WithAttributeSet(attribute.NewSet(
 			attribute.String("receiver", set.Receiver.ID.String()), attribute.String("reason", r)))
@@ -144,6 +148,13 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc(s.cfg.Path, s.handleEvents)
 	if s.cfg.HealthPath != "" {
 		mux.HandleFunc(s.cfg.HealthPath, handleHealth)
+	}
+	if s.cfg.Path != "/" && s.cfg.HealthPath != "/" {
+		// A vendor pointed at the wrong URL loses every delivery: say so in
+		// the metrics.
+		mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+			s.reject(w, http.StatusNotFound, ReasonPath, "no webhook endpoint at this path; POST events to "+s.cfg.Path)
+		})
 	}
 	return mux
 }
@@ -160,12 +171,15 @@ func (s *Server) Start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", s.cfg.ServerConfig.NetAddr.Endpoint, err)
 	}
-	s.server, err = s.cfg.ServerConfig.ToServer(ctx, host.GetExtensions(), s.set.Receiver.TelemetrySettings, s.Handler())
+	server := s.cfg.serverConfig()
+	s.server, err = server.ToServer(ctx, host.GetExtensions(), s.set.Receiver.TelemetrySettings, s.Handler(),
+		confighttp.WithErrorHandler(s.refusedByServer))
 	if err != nil {
 		_ = ln.Close()
 		return fmt.Errorf("creating HTTP server: %w", err)
 	}
 	s.server.MaxHeaderBytes = s.cfg.MaxHeaderBytes
+	s.server.Handler = fixedHost(s.server.Handler, s.cfg.ServerConfig.NetAddr.Endpoint)
 	ln = netutil.LimitListener(ln, s.cfg.MaxConnections)
 	s.listener = ln
 	s.logger.Info("Webhook intake listening",
@@ -179,6 +193,17 @@ func (s *Server) Start(ctx context.Context, host component.Host) error {
 		}
 	}()
 	return nil
+}
+
+// fixedHost hands next every request with Host set to the endpoint: the Host
+// header is the sender's to choose, and confighttp's HTTP metrics would take
+// it as server.address, one series per value. The intake does not route by host.
+func fixedHost(next http.Handler, endpoint string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(r.Context())
+		r.Host = endpoint
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Addr is the address the intake listens on once started (useful with port 0).
@@ -241,7 +266,8 @@ func handleHealth(w http.ResponseWriter, r *http.Request) {
 // handleEvents runs the order the receiver contract fixes, cheapest first and
 // reading the body only once the headers passed: method (405) → encoding (415)
 // → declared size (413) → token/signature header present (401) → a free
-// request slot (503) → body within the limit (413) → signature (401) → decode
+// request slot (503) → body within the limit (413; 503 if it could not be read
+// whole) → signature (401) → decode
 // (400) → dedupe (200 for a repeat) → ConsumeLogs with a deadline → 200 only
 // once the pipeline accepted; a permanent pipeline error is 400 (or 200 with
 // AcknowledgePermanentErrors), any other error 503 with Retry-After. Never
@@ -322,8 +348,7 @@ func (s *Server) checkHeaders(w http.ResponseWriter, r *http.Request) bool {
 	// confighttp removes Content-Encoding once it decompressed the body, so
 	// one left here was not configured in compression_algorithms.
 	if enc := r.Header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
-		s.refuse(w, http.StatusUnsupportedMediaType, ReasonEncoding,
-			"Content-Encoding "+enc+" not accepted; see compression_algorithms")
+		s.refuseEncoding(w, enc)
 		return false
 	}
 	if limit := s.cfg.ServerConfig.MaxRequestBodySize; r.ContentLength > limit {
@@ -337,8 +362,31 @@ func (s *Server) checkHeaders(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// refusedByServer counts and answers what confighttp refuses before the
+// intake sees the request: an encoding outside compression_algorithms (415),
+// a compressed body whose header cannot be read (503, as any unreadable body),
+// and an auth extension's refusal.
+func (s *Server) refusedByServer(w http.ResponseWriter, r *http.Request, msg string, status int) {
+	switch enc := r.Header.Get("Content-Encoding"); {
+	case status != http.StatusBadRequest:
+		s.reject(w, status, ReasonAuthenticator, msg)
+	case !slices.Contains(s.cfg.ServerConfig.CompressionAlgorithms, enc):
+		s.refuseEncoding(w, enc)
+	default:
+		s.unreadable(w, "reading compressed body: "+msg)
+	}
+}
+
+func (s *Server) refuseEncoding(w http.ResponseWriter, enc string) {
+	s.refuse(w, http.StatusUnsupportedMediaType, ReasonEncoding,
+		"Content-Encoding "+enc+" not accepted; see compression_algorithms")
+}
+
 // readBody reads the body into buf within max_request_body_size; false means
 // it answered. A body over the limit is cut off and its connection closed.
+// Any other read failure (read_timeout, a dropped connection, a compressed
+// stream cut short) is a fault a retry can fix: 503, never a 4xx that a hub
+// could hold against the subscription.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer) bool {
 	limit := s.cfg.ServerConfig.MaxRequestBodySize
 	over, err := readAtMost(buf, r.Body, limit)
@@ -347,10 +395,16 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buf
 		s.refuse(w, http.StatusRequestEntityTooLarge, ReasonTooLarge, tooLarge(limit))
 		return false
 	case err != nil:
-		s.refuse(w, http.StatusBadRequest, ReasonReadFailed, "reading body: "+err.Error())
+		s.unreadable(w, "reading body: "+err.Error())
 		return false
 	}
 	return true
+}
+
+// unreadable answers a body that could not be read whole.
+func (s *Server) unreadable(w http.ResponseWriter, msg string) {
+	s.retryLater(w)
+	s.refuse(w, http.StatusServiceUnavailable, ReasonReadFailed, msg+"; retry later")
 }
 
 // bodyTooLarge reports confighttp's MaxBytesReader refusing the rest of a body.
@@ -401,19 +455,27 @@ func (s *Server) forward(reqCtx context.Context, w http.ResponseWriter, raw []by
 		}
 	}
 
+	committed := false
+	if named {
+		// Deferred, so that a panic in the pipeline (net/http recovers it)
+		// does not leave the key in flight and every retry answered 503.
+		defer func() {
+			if !committed {
+				s.dedupe.abort(key)
+			}
+		}()
+	}
+
 	ctx, cancel := context.WithTimeout(reqCtx, s.cfg.ConsumeTimeout)
 	defer cancel()
 	ctx = s.obsrecv.StartLogsOp(ctx)
 	n := ld.LogRecordCount()
 	err := s.next.ConsumeLogs(ctx, ld)
 	s.obsrecv.EndLogsOp(ctx, format, n, err)
-	if named {
-		if err == nil {
-			if serr := s.dedupe.commit(context.Background(), key); serr != nil {
-				s.logger.Warn("dedupe: the delivery was accepted but its key was not stored; a retry after a restart would be forwarded again", zap.Error(serr))
-			}
-		} else {
-			s.dedupe.abort(key)
+	if named && err == nil {
+		committed = true
+		if serr := s.dedupe.commit(context.Background(), key); serr != nil {
+			s.logger.Warn("dedupe: the delivery was accepted but its key was not stored; a retry after a restart would be forwarded again", zap.Error(serr))
 		}
 	}
 	switch {

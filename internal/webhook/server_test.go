@@ -263,6 +263,25 @@ func TestVerifyHandler(t *testing.T) {
 	assert.Equal(t, "GET, POST", w.Header().Get("Allow"))
 }
 
+// A vendor pointed at the wrong URL is a misconfiguration that loses every
+// delivery: its 404s are counted, not left to the HTTP server.
+func TestUnknownPathCounted(t *testing.T) {
+	h := newHarness(t, testConfig(), consumertest.NewNop(), nil)
+	for _, path := range []string{"/event", "/events/", "/"} {
+		w := h.do(http.MethodPost, path, "a", nil)
+		assert.Equal(t, http.StatusNotFound, w.Code, path)
+		assert.Contains(t, w.Body.String(), "POST events to /events", path)
+	}
+	h.rejected(t, map[string]int64{ReasonPath: 3})
+
+	// A path of "/" takes every request itself.
+	cfg := testConfig()
+	cfg.Signature.Secret = ""
+	cfg.Path = "/"
+	h = newHarness(t, cfg, consumertest.NewNop(), nil)
+	assert.Equal(t, http.StatusOK, h.do(http.MethodPost, "/anything", "a", nil).Code)
+}
+
 func TestHealth(t *testing.T) {
 	h := newHarness(t, testConfig(), consumertest.NewNop(), nil)
 	w := h.do(http.MethodGet, "/health", "", nil)
@@ -308,6 +327,9 @@ func TestValidate(t *testing.T) {
 		"endpoint":       {func(c *Config) { c.ServerConfig.NetAddr.Endpoint = "" }, "endpoint:"},
 		"path":           {func(c *Config) { c.Path = "events" }, "path: must start with '/'"},
 		"health path":    {func(c *Config) { c.HealthPath = "/events" }, "health_path: must differ"},
+		"path space":     {func(c *Config) { c.Path = "/ev ents" }, `path: must be a plain URL path, without spaces or braces, got "/ev ents"`},
+		"path wildcard":  {func(c *Config) { c.Path = "/events/{id" }, "path: must be a plain URL path"},
+		"health braces":  {func(c *Config) { c.HealthPath = "/{h}" }, "health_path: must be a plain URL path"},
 		"timeout":        {func(c *Config) { c.ConsumeTimeout = 0 }, "consume_timeout"},
 		"retry after":    {func(c *Config) { c.RetryAfter = time.Millisecond }, "retry_after"},
 		"algorithm":      {func(c *Config) { c.Signature.Algorithm = "md5" }, `signature.algorithm: must be one of sha1, sha256, sha512, got "md5"`},

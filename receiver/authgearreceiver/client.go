@@ -82,16 +82,18 @@ type graphqlRequest struct {
 	Variables     map[string]any `json:"variables"`
 }
 
-// Fetch reads one page of [w.Start, w.End). Authgear's createdAt has second
-// precision; the poll loop aligns windows to whole seconds (Settings.Precision).
+// Fetch reads one page of [w.Start, w.End). The poll loop aligns windows to
+// whole seconds (Settings.Precision); pages after the first start at the last
+// row's createdAt (see authgear.Cursor).
 func (a *adminAPI) Fetch(ctx context.Context, w poll.Window, cursor string) (poll.Page, error) {
+	cur := authgear.ParseCursor(cursor, w.Start)
 	vars := map[string]any{
 		"first":     authgear.PageSize,
-		"rangeFrom": w.Start.UTC().Format(time.RFC3339),
+		"rangeFrom": cur.RangeFrom(),
 		"rangeTo":   w.End.UTC().Format(time.RFC3339),
 	}
-	if cursor != "" {
-		vars["after"] = cursor
+	if cur.After != "" {
+		vars["after"] = cur.After
 	}
 	if len(a.activityTypes) > 0 {
 		vars["activityTypes"] = a.activityTypes
@@ -132,12 +134,9 @@ func (a *adminAPI) Fetch(ctx context.Context, w poll.Window, cursor string) (pol
 		}
 		return poll.Page{}, &poll.APIError{Class: poll.ClassInvalidResponse, Err: err}
 	}
-	next := ""
-	if page.HasNext {
-		next = page.Cursor
-		if next == "" {
-			return poll.Page{}, &poll.APIError{Class: poll.ClassInvalidResponse, Err: errors.New("hasNextPage without endCursor")}
-		}
+	next, err := authgear.Continue(cur, w.End, &page)
+	if err != nil {
+		return poll.Page{}, &poll.APIError{Class: poll.ClassInvalidResponse, Err: err}
 	}
 	return poll.Page{Logs: page.Logs, Next: next}, nil
 }

@@ -26,6 +26,7 @@ import (
 
 	"github.com/authtrail/authtrail/internal/poll/polltest"
 	"github.com/authtrail/authtrail/internal/schema"
+	"github.com/authtrail/authtrail/internal/sources/authgear"
 	"github.com/authtrail/authtrail/internal/sources/sourcetest"
 	"github.com/authtrail/authtrail/internal/vendorsim"
 	"github.com/authtrail/authtrail/internal/webhook/webhooktest"
@@ -269,4 +270,23 @@ func TestValidate(t *testing.T) {
 	b.ActivityTypes = []string{"USER_CREATED"}
 	assert.NotEqual(t, a.fingerprint(), b.fingerprint(), "a filter change is a new stream")
 	assert.True(t, strings.HasPrefix(c.fingerprint(), ""))
+}
+
+// Authgear orders the audit log by created_at alone and pages by offset:
+// rows sharing a created_at may come in another order for another offset.
+// Every row is delivered once all the same, whether a run of tied rows is
+// shorter than a page or longer, and while pages fail and are read again.
+func TestTiedRowsAtPageBoundaries(t *testing.T) {
+	for name, perSecond := range map[string]int{"runs shorter than a page": 37, "runs longer than a page": 230} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, 0)
+			e.api.UnstableTies = perSecond < authgear.PageSize
+			e.api.Faults = vendorsim.Faults{UnavailableEvery: 5, TruncateEvery: 7}
+			end := time.Now().Add(-2 * time.Minute).Truncate(time.Second)
+			e.api.Generate(rand.New(rand.NewPCG(5, 6)), 40*perSecond, end.Add(-40*time.Second), end)
+			e.cfg.Poll.LateArrivals.Horizon, e.cfg.Poll.Overlap = 0, 0 // each row is read once
+			e.start(t)
+			e.waitAll(t)
+		})
+	}
 }

@@ -1,14 +1,17 @@
 package googleworkspacereceiver // import "github.com/authtrail/authtrail/receiver/googleworkspacereceiver"
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"time"
 
+	"go.uber.org/zap"
 	"golang.org/x/oauth2"
 	reports "google.golang.org/api/admin/reports/v1"
 	"google.golang.org/api/googleapi"
@@ -20,11 +23,14 @@ import (
 
 // activitiesAPI reads one application's activities; it is a poll.Source.
 type activitiesAPI struct {
+	logger   *zap.Logger
 	svc      *reports.Service
 	app      string
 	customer string
 	pageSize int64
 	opts     sources.Options
+
+	typeWarned atomic.Int64 // when decodeLeniently last warned (Unix ns)
 }
 
 func (a *activitiesAPI) Fetch(ctx context.Context, w poll.Window, cursor string) (poll.Page, error) {
@@ -32,14 +38,19 @@ func (a *activitiesAPI) Fetch(ctx context.Context, w poll.Window, cursor string)
 		StartTime(w.Start.UTC().Format(time.RFC3339Nano)).
 		EndTime(w.End.UTC().Format(time.RFC3339Nano)).
 		MaxResults(a.pageSize).
-		CustomerId(a.customer).
-		Context(ctx)
+		CustomerId(a.customer)
 	if cursor != "" {
 		call = call.PageToken(cursor)
 	}
-	res, err := call.Do()
+	var raw bytes.Buffer
+	res, err := call.Context(context.WithValue(ctx, rawBodyKey{}, &raw)).Do()
 	if err != nil {
-		return poll.Page{}, classify(err)
+		if res = a.decodeLeniently(err, raw.Bytes()); res == nil {
+			return poll.Page{}, classify(err)
+		}
+	}
+	if res.NextPageToken != "" && res.NextPageToken == cursor {
+		return poll.Page{}, &poll.APIError{Class: poll.ClassInvalidResponse, Err: errSameToken}
 	}
 	opts := a.opts
 	opts.Observed = time.Now()
@@ -50,8 +61,55 @@ func (a *activitiesAPI) Fetch(ctx context.Context, w poll.Window, cursor string)
 	return poll.Page{Logs: logs, Next: res.NextPageToken}, nil
 }
 
+// errSameToken: followed, the token would read its page again, forever.
+var errSameToken = errors.New("the page's nextPageToken is the token it was read with")
+
+// decodeLeniently decodes a complete answer the client could not (err): a
+// field of an unexpected type would otherwise refuse the page at every poll,
+// and stall the stream on it (see googleworkspace.DecodeLeniently). It says
+// so at warn, at most once per typeWarnEvery for the application. It returns
+// nil when the call failed otherwise, or the answer cannot be read either.
+func (a *activitiesAPI) decodeLeniently(err error, raw []byte) *reports.Activities {
+	var gErr *googleapi.Error
+	if errors.As(err, &gErr) || len(raw) == 0 {
+		return nil
+	}
+	res, lerr := googleworkspace.DecodeLeniently(raw)
+	if lerr != nil {
+		return nil
+	}
+	now := time.Now().UnixNano()
+	if last := a.typeWarned.Load(); now-last >= int64(typeWarnEvery) && a.typeWarned.CompareAndSwap(last, now) {
+		a.logger.Warn("the Reports API sent a field of an unexpected type: its value is kept as text or left out, its activity delivered",
+			zap.String("application", a.app), zap.Error(err))
+	}
+	return res
+}
+
+const typeWarnEvery = 10 * time.Minute
+
+// rawBodyKey asks rawBodies to copy a request's answer into a *bytes.Buffer.
+type rawBodyKey struct{}
+
+// rawBodies copies the answer of a request whose context holds a buffer
+// under rawBodyKey, as the client reads it (bounded by poll.SecureClient).
+type rawBodies struct{ next http.RoundTripper }
+
+func (t rawBodies) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if buf, ok := req.Context().Value(rawBodyKey{}).(*bytes.Buffer); ok && err == nil {
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.TeeReader(resp.Body, buf), resp.Body}
+	}
+	return resp, err
+}
+
 // rateReasons are the 403 reasons that mean "slow down", not "forbidden".
-var rateReasons = map[string]bool{"rateLimitExceeded": true, "userRateLimitExceeded": true, "quotaExceeded": true}
+var rateReasons = map[string]bool{
+	"rateLimitExceeded": true, "userRateLimitExceeded": true, "quotaExceeded": true, "dailyLimitExceeded": true,
+}
 
 // classify maps client errors to the poll loop's classes: 429, 5xx (the
 // Reports API reports quota as 503) and rate-limit 403s are retried; other

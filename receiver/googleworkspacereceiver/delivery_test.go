@@ -18,6 +18,8 @@ import (
 
 	"github.com/authtrail/authtrail/internal/contracttest"
 	"github.com/authtrail/authtrail/internal/poll/polltest"
+	"github.com/authtrail/authtrail/internal/schema"
+	"github.com/authtrail/authtrail/internal/sources/sourcetest"
 )
 
 // The collector's receiver contract with the mock Reports API as generator:
@@ -104,16 +106,7 @@ func TestOversizedPageIsAnInvalidResponse(t *testing.T) {
 	e := newEnv(t, 0)
 	e.cfg.PageSize = 10
 	huge := `{"kind":"admin#reports#activities","items":[],"etag":"` + strings.Repeat("x", 8<<20) + `"}`
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/token" {
-			e.api.ServeHTTP(w, r)
-			return
-		}
-		_, _ = w.Write([]byte(huge))
-	}))
-	defer front.Close()
-	e.cfg.Client.Endpoint = front.URL
-	e.cfg.Applications = []string{"login"}
+	e.serveLogin(t, huge)
 	host := &polltest.Host{}
 	logs := e.start(t, host)
 	failed := polltest.FirstFailures(t, logs, 1, 5*time.Second)[0]
@@ -128,4 +121,75 @@ func TestUnknownKeysAreRejected(t *testing.T) {
 		map[string]any{"overlapp": "5m"},
 		map[string]any{"bogus_key": 1},
 		map[string]any{"retry_on_failure": map[string]any{"max_intervall": "1m"}})
+}
+
+// A field of an unexpected type (a parameter's value as a number, a list or
+// an object where Google documents a string) costs that field only: the page
+// is delivered, its other activities and fields too, and the stream goes on.
+func TestFieldOfAnUnexpectedTypePassesThrough(t *testing.T) {
+	e := newEnv(t, 0)
+	now := time.Now().Add(-10 * time.Minute).UTC().Format(time.RFC3339Nano)
+	page := `{"kind":"admin#reports#activities","items":[
+	 {"id":{"time":"` + now + `","uniqueQualifier":"1","applicationName":"login","customerId":"C0sim"},
+	  "actor":{"email":"a@example.com","profileId":"1"},
+	  "events":[{"type":"login","name":"login_success","parameters":[
+	    {"name":"login_type","value":5},{"name":"is_suspicious","boolValue":"yes"},
+	    {"name":"login_challenge_method","multiValue":"password"},{"name":"odd","value":{"k":[1,2]}},
+	    {"name":"affected_email_address","value":"a@example.com"}]}]},
+	 {"id":{"time":"` + now + `","uniqueQualifier":2,"applicationName":"login","customerId":"C0sim"},
+	  "actor":{"email":"b@example.com","profileId":"2"},"events":[{"type":"login","name":"logout","parameters":[
+	    {"name":"n","intValue":5},{"name":"q","intValue":"abc"},{"name":"m","multiIntValue":[1,"x"]}]}]}]}`
+	e.serveLogin(t, page)
+	logs := e.start(t, &polltest.Host{})
+	require.Eventually(t, func() bool { return len(e.delivered()) == 2 }, 5*time.Second, 10*time.Millisecond)
+	recs := map[string]map[string]any{}
+	for _, ld := range e.sink.AllLogs() {
+		for _, lr := range sourcetest.Records(ld) {
+			recs[sourcetest.Attr(lr, schema.AttrEventCode)] = lr.Attributes().AsRaw()
+		}
+	}
+	in, out := recs["login_success"], recs["logout"]
+	const p = "google_workspace.login."
+	assert.Equal(t, "a@example.com", in[p+"affected_email_address"])
+	assert.Equal(t, "5", in[p+"login_type"], "a number where a string is documented, kept as text")
+	assert.Equal(t, `{"k":[1,2]}`, in[p+"odd"])
+	assert.Equal(t, "yes", in[p+"is_suspicious"])
+	assert.Equal(t, []any{"password"}, in[p+"login_challenge_method"])
+	assert.Equal(t, int64(5), out[p+"n"], "an unquoted int64")
+	assert.Equal(t, "abc", out[p+"q"])
+	assert.Equal(t, []any{"1", "x"}, out[p+"m"])
+	assert.Equal(t, int64(2), out["google_workspace.id.unique_qualifier"])
+	assert.Zero(t, logs.FilterMessageSnippet("polling the vendor API failed").Len())
+	warned := logs.FilterMessageSnippet("unexpected type").All()
+	require.Len(t, warned, 1)
+	assert.Equal(t, zapcore.WarnLevel, warned[0].Level)
+}
+
+// A nextPageToken that leads back to the page it came with would hold the
+// pass on that page forever, silently: it is an invalid response, retried
+// and reported like one.
+func TestPageTokenThatDoesNotAdvanceIsAnInvalidResponse(t *testing.T) {
+	e := newEnv(t, 0)
+	e.serveLogin(t, `{"kind":"admin#reports#activities","items":[],"nextPageToken":"same"}`)
+	host := &polltest.Host{}
+	logs := e.start(t, host)
+	failed := polltest.FirstFailures(t, logs, 1, 5*time.Second)[0]
+	assert.Contains(t, failed.ContextMap()["error"], "invalid_response")
+	assert.Contains(t, failed.ContextMap()["error"], "nextPageToken")
+	assert.Equal(t, componentstatus.StatusRecoverableError, host.Last())
+}
+
+// serveLogin points the receiver, reading login alone, at a Reports API that
+// answers every list call with body (tokens still come from the mock).
+func (e *env) serveLogin(t *testing.T, body string) {
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/token" {
+			e.api.ServeHTTP(w, r)
+			return
+		}
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(front.Close)
+	e.cfg.Client.Endpoint = front.URL
+	e.cfg.Applications = []string{"login"}
 }

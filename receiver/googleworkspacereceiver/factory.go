@@ -64,10 +64,10 @@ func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, 
 	pollers := map[string]*poll.Poller{}
 	var order []*poll.Poller
 	for _, app := range streamOrder(c.Applications) {
-		api := &activitiesAPI{app: app, customer: c.CustomerID, pageSize: c.PageSize, opts: opts}
+		api := &activitiesAPI{logger: set.Logger, app: app, customer: c.CustomerID, pageSize: c.PageSize, opts: opts}
 		p, err := poll.New(&c.Poll, poll.Settings{
 			Receiver: set, Source: api, Name: app, Stream: app, Endpoint: endpoint,
-			Fingerprint: c.fingerprint(app), Retention: retention, Precision: time.Millisecond,
+			Fingerprint: c.fingerprint(app), Retention: readable, Precision: time.Millisecond,
 		}, streamConsumer(app, pollers, next))
 		if err != nil {
 			return nil, err

@@ -36,7 +36,7 @@ func (r *workspaceReceiver) Start(ctx context.Context, host component.Host) erro
 	poll.SecureClient(base, poll.MaxResponseBytes(int(r.cfg.PageSize)))
 	tokenCtx := context.WithValue(context.Background(), oauth2.HTTPClient, base)
 	client := &http.Client{
-		Transport:     &oauth2.Transport{Source: r.jwt.TokenSource(tokenCtx), Base: base.Transport},
+		Transport:     rawBodies{&oauth2.Transport{Source: r.jwt.TokenSource(tokenCtx), Base: base.Transport}},
 		Timeout:       base.Timeout,
 		CheckRedirect: base.CheckRedirect,
 	}

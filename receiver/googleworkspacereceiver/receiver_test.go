@@ -228,3 +228,19 @@ func TestLoadAndValidate(t *testing.T) {
 	}
 	assert.NotEqual(t, def.fingerprint("login"), def.fingerprint("user_accounts"), "one stream per application")
 }
+
+// Google refuses (400) a startTime older than its 180 days. A stream told to
+// read all of them starts inside them, so that its first pass is not refused,
+// which would stop it for good.
+func TestLookbackOfGoogles180DaysIsNotRefused(t *testing.T) {
+	e := newEnv(t, 50)
+	e.cfg.Poll.InitialLookback = vendorsim.ReportsRetention
+	e.cfg.Poll.MaxWindow = 24 * time.Hour
+	valid := *e.cfg
+	valid.Poll.PollInterval = time.Second
+	require.NoError(t, valid.Validate(), "valid but for the test's fast poll interval")
+	host := &polltest.Host{}
+	e.start(t, host)
+	e.waitAll(t)
+	assert.NotEqual(t, componentstatus.StatusPermanentError, host.Last())
+}

@@ -61,15 +61,25 @@ func Write(b *schema.Builder, root vjson.Node, original string) error {
 	if events.NumFields() == 0 {
 		return errNoEvents
 	}
+	if n := events.NumFields(); n > maxEvents {
+		return fmt.Errorf(`field "events": %d event types, more than the %d a payload can carry`, n, maxEvents)
+	}
 	iat, err := vjson.EpochMillis(root, "iat")
 	if err != nil {
 		return fmt.Errorf(`field "iat": %w`, err)
 	}
 	jti, rci := root.Str("jti"), root.Str("rci")
+	envelope, err := envelopeAttributes(root, events.NumFields())
+	if err != nil {
+		return err
+	}
 
 	for uri, data := range events.Fields() {
 		if data.Kind() != vjson.KindObject {
 			return fmt.Errorf("event %q: expected a JSON object, got %s", uri, data.Kind())
+		}
+		if err := checkClaims(data.Get("user")); err != nil {
+			return fmt.Errorf("event %q: %w", uri, err)
 		}
 		name := eventName(uri)
 		e := schema.Event{
@@ -83,7 +93,9 @@ func Write(b *schema.Builder, root vjson.Node, original string) error {
 		tenant := schema.Tenant{ID: data.Str("tenant", "id"), Name: data.Str("tenant", "name")}
 		lr := b.Write(tenant, &e)
 		attrs := lr.Attributes()
-		vjson.Flatten(attrs, namespace, root, envelopeConsumed)
+		for k, v := range envelope.All() {
+			v.CopyTo(attrs.PutEmpty(k)) // strings shared, not copied
+		}
 		if e.Action == schema.ActionUnmapped {
 			attrs.PutStr(namespace+".event.uri", uri)
 			vjson.Flatten(attrs, namespace, data, unmappedConsumed)
@@ -93,6 +105,27 @@ func Write(b *schema.Builder, root vjson.Node, original string) error {
 		putClaims(attrs, data.Get("user"))
 	}
 	return nil
+}
+
+// maxEvents bounds the records one payload becomes: each key of "events" is a
+// distinct event type, and the vendors document fewer than half as many.
+const maxEvents = 100
+
+// maxEnvelopeCopies bounds the envelope attributes a payload repeats on its
+// records (fields × events). A SET has a few of each; thousands of both
+// would turn a body of some KB into millions of attributes.
+const maxEnvelopeCopies = 10_000
+
+// envelopeAttributes flattens the envelope fields every record of a payload
+// with n events carries, once: the records share their strings.
+func envelopeAttributes(root vjson.Node, n int) (pcommon.Map, error) {
+	envelope := pcommon.NewMap()
+	vjson.Flatten(envelope, namespace, root, envelopeConsumed)
+	if envelope.Len()*n > maxEnvelopeCopies {
+		return envelope, fmt.Errorf("payload has %d envelope fields on each of %d events, more than %d copies in all: not a Security Event Token",
+			envelope.Len(), n, maxEnvelopeCopies)
+	}
+	return envelope, nil
 }
 
 // eventName is the last segment of an event-type URI.
@@ -248,6 +281,19 @@ var claimKeys = [...]struct{ field, prefix string }{
 	{"claims", namespace + ".user.claims."},
 	{"addedClaims", namespace + ".user.added_claims."},
 	{"updatedClaims", namespace + ".user.updated_claims."},
+}
+
+// maxClaims bounds a user's claim list: each claim may become an attribute
+// of its own name, and WSO2 Identity Server defines about a hundred.
+const maxClaims = 256
+
+func checkClaims(user vjson.Node) error {
+	for _, ck := range claimKeys {
+		if n := user.Get(ck.field).Len(); n > maxClaims {
+			return fmt.Errorf(`"user.%s": %d claims, more than %d`, ck.field, n, maxClaims)
+		}
+	}
+	return nil
 }
 
 // putClaims keeps claims the identity does not map, and every changed claim,

@@ -32,8 +32,8 @@ const (
 )
 
 // Query is the auditLogs query the poller sends: oldest first, a fixed
-// [rangeFrom, rangeTo) window, pages of 100 followed by endCursor. totalCount is
-// not asked for (it costs the server a COUNT).
+// rangeTo, pages of 100 that continue as Cursor says. totalCount is not asked
+// for (it costs the server a COUNT).
 const Query = `query authtrailAuditLogs($first: Int!, $after: String, $rangeFrom: DateTime!, $rangeTo: DateTime!, $activityTypes: [AuditLogActivityType!]) {
   auditLogs(first: $first, after: $after, rangeFrom: $rangeFrom, rangeTo: $rangeTo, activityTypes: $activityTypes, sortDirection: ASC) {
     edges {
