@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/authtrail/authtrail/internal/schema"
+	"github.com/authtrail/authtrail/internal/sources"
 	"github.com/authtrail/authtrail/internal/sources/registry"
 	"github.com/authtrail/authtrail/internal/sources/vjson"
 	"github.com/authtrail/authtrail/processor/identityprocessor/internal/metadata"
@@ -203,6 +204,10 @@ func (p *identityProcessor) normalize(lr plog.LogRecord, res pcommon.Resource, d
 		defer doc.Release()
 		root = doc.Root
 	default:
+		return vendor, false
+	}
+	if !vjson.FieldsWithin(root, sources.MaxFields) { // as the receivers refuse it
+		p.debugPassThrough(vendor, fmt.Errorf("body has more than %d fields, no vendor event has as many", sources.MaxFields))
 		return vendor, false
 	}
 	observed := lr.ObservedTimestamp()

@@ -366,9 +366,10 @@ func TestNormalizeKeepsManyRecordAttributes(t *testing.T) {
 	assert.Equal(t, "authentication.logout", got["event.action"])
 }
 
-// A Fillout entry too large to flatten is refused by its decoder: the record
-// passes through as it came, counted.
-func TestOversizedFilloutEntryPassesThrough(t *testing.T) {
+// A body with more fields than any vendor event (sources.MaxFields) is not
+// decoded, as the receivers refuse it: flattening them would cost time
+// quadratic in their number. The record passes through as it came, counted.
+func TestBodyWithTooManyFieldsPassesThrough(t *testing.T) {
 	body := map[string]any{"id": "e1", "event": "auth.logout"}
 	for i := range 5000 {
 		body[fmt.Sprintf("f%d", i)] = "v"

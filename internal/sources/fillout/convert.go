@@ -32,10 +32,6 @@ const (
 	dataset   = "fillout.audit"
 )
 
-// maxFlatFields bounds the attributes an entry flattens into: a pdata map
-// looks a key up by a scan, so writing n of them costs n² comparisons.
-const maxFlatFields = 1000
-
 var errNoEvent = errors.New(`missing string field "event" (or "type", "action")`)
 
 // The fields the mapping reads, by object, with the kind it reads them as. A
@@ -128,9 +124,6 @@ func Decode(raw []byte, opts sources.Options) (plog.Logs, error) {
 func Write(b *schema.Builder, root vjson.Node, original string) error {
 	if err := vjson.RequireObject(root, "audit-log entry"); err != nil {
 		return err
-	}
-	if vjson.FlatFields(root, maxFlatFields) > maxFlatFields {
-		return fmt.Errorf("audit-log entry has more than %d fields", maxFlatFields)
 	}
 	code := first(root, "event", "type", "action")
 	if code == "" {

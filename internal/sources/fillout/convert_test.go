@@ -1,8 +1,6 @@
 package fillout
 
 import (
-	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -156,26 +154,6 @@ func TestAlternateFieldNamesAndUnknownEvents(t *testing.T) {
 		require.Error(t, err, in)
 		assert.Contains(t, err.Error(), msg, in)
 	}
-}
-
-// An entry that would flatten into more than maxFlatFields attributes is
-// refused as malformed: writing them costs time quadratic in their number
-// (a pdata map looks a key up by a scan), and no Fillout entry has so many.
-func TestEntryWithTooManyFieldsIsRefused(t *testing.T) {
-	var b strings.Builder
-	b.WriteString(`{"id":"e1","event":"auth.logout","extra":{`)
-	for i := range maxFlatFields {
-		fmt.Fprintf(&b, `"f%d":%d,`, i, i)
-	}
-	b.WriteString(`"last":0}}`)
-	_, err := Decode([]byte(b.String()), sources.Options{})
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "more than 1000 fields")
-	// Arrays are one attribute each, however long.
-	many := `{"id":"e1","event":"user.accessChange","payload":{"changes":{"added":[` +
-		strings.TrimSuffix(strings.Repeat(`"workspace:x",`, 5000), ",") + `]}}}`
-	_, err = Decode([]byte(many), sources.Options{})
-	require.NoError(t, err)
 }
 
 // Fields the mapping reads, in another shape than it reads them (a numeric

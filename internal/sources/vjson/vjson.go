@@ -157,29 +157,6 @@ func FlattenField(dst pcommon.Map, prefix, key string, v Node) {
 	flattenField(dst, prefix, key, v, nil, 1)
 }
 
-// FlatFields counts the attributes Flatten would write for the object n
-// (an array is one, however long), stopping past limit: a decoder refuses an
-// event with more, since writing n attributes into a pdata map costs n²
-// comparisons.
-func FlatFields(n Node, limit int) int {
-	count := 0
-	countFlat(n, limit, 1, &count)
-	return count
-}
-
-func countFlat(n Node, limit, depth int, count *int) {
-	for _, v := range n.Fields() {
-		if *count > limit {
-			return
-		}
-		if v.Kind() == KindObject && depth < maxFlattenDepth {
-			countFlat(v, limit, depth+1, count)
-			continue
-		}
-		*count++
-	}
-}
-
 func flattenField[K string | []byte](dst pcommon.Map, prefix string, key K, v Node, skip Skip, depth int) {
 	child, consumed := skip[string(key)]
 	if consumed && child == nil {

@@ -229,10 +229,3 @@ func TestJoinKeyCachesNoLongKeys(t *testing.T) {
 		assert.Less(t, len(raw)+len(k), 512, "a cached key of %d bytes", len(k))
 	}
 }
-
-func TestFlatFields(t *testing.T) {
-	for name, n := range both(t, `{"a":1,"o":{"b":2,"c":[1,2,3],"d":{"e":"f"}},"n":null}`) {
-		assert.Equal(t, 5, FlatFields(n, 100), name)
-		assert.Equal(t, 3, FlatFields(n, 2), "counting stops past the limit: %s", name)
-	}
-}
