@@ -401,3 +401,18 @@ func TestFilloutPeopleGivenAsTextAreScrubbed(t *testing.T) {
 		assert.NotContains(t, all, "Carol Danvers", mode)
 	}
 }
+
+// An event Fillout adds later (unmapped) keeps its payload whole; a target
+// given as text there is the person too, and hidden like the actor.
+func TestFilloutUnmappedTextTargetIsScrubbed(t *testing.T) {
+	for _, event := range []string{
+		`{"id":"e1","event":"workspace.member.renamed","actor":"Bob Smith","payload":{"target":"Carol Danvers"}}`,
+		`{"id":"e1","event":"workspace.member.renamed","actor":{"id":"u1"},"target":"Carol Danvers"}`,
+	} {
+		for _, mode := range []string{PIIHash, PIIDrop} {
+			_, all := scrubbed(t, mode, rawRecord(t, []byte(event), "fillout", true))
+			assert.NotContains(t, all, "Carol Danvers", "%s: %s", mode, event)
+			assert.NotContains(t, all, "Bob Smith", "%s: %s", mode, event)
+		}
+	}
+}

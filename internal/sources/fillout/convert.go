@@ -152,6 +152,9 @@ func Write(b *schema.Builder, root vjson.Node, original string) error {
 	} else {
 		e.Unmapped()
 		e.Actor = actor(root.Get("actor"))
+		if payload.Get("target").Kind() == vjson.KindString { // the person, as for a mapped event
+			e.Target = target(payload)
+		}
 	}
 	tenant := schema.Tenant{ID: root.Str("organization", "id"), Name: root.Str("organization", "name")}
 	lr := b.Write(tenant, &e)
