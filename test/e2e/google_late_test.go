@@ -172,7 +172,17 @@ func TestGoogleWorkspaceLateEventsAndRestart(t *testing.T) {
 		}
 		return keys
 	})
-	secondRun := scrapeMetrics(t, metricsAddr)
+	// The sink has a page before the poller counts it: scrape once the
+	// counters caught up with the capture (the checks below say if never).
+	recovered := 0
+	for _, lr := range capt.since(stoppedAt) {
+		if _, ok := lane[activityKey(lr)]; ok {
+			recovered++
+		}
+	}
+	secondRun := scrapeWhen(t, metricsAddr, func(m promText) bool {
+		return valueOf(m, "otelcol_authtrail_poll_late_events_recovered") >= float64(recovered)
+	})
 
 	checkDeliveredOnce(t, capt, backlog, lane, past)
 	after := checkRereadMetrics(t, capt.since(stoppedAt), lane, secondRun)
@@ -268,6 +278,19 @@ func scrapeMetrics(t *testing.T, addr string) promText {
 	}
 	require.NoError(t, s.Err())
 	return lines
+}
+
+// scrapeWhen scrapes until ok holds, for at most 10 s, and returns the last
+// scrape.
+func scrapeWhen(t *testing.T, addr string, ok func(promText) bool) promText {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		m := scrapeMetrics(t, addr)
+		if ok(m) || time.Now().After(deadline) {
+			return m
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // value sums the samples of metric name whose labels include every one given

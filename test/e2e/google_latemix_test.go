@@ -74,7 +74,10 @@ func TestGoogleWorkspaceLateMix(t *testing.T) {
 		}
 		return keys
 	})
-	m := scrapeMetrics(t, metricsAddr)
+	// The sink has the sentinels before the poller counts them.
+	m := scrapeWhen(t, metricsAddr, func(m promText) bool {
+		return valueOf(m, "otelcol_authtrail_poll_late_events_recovered", `reread="24s"`) > 0
+	})
 
 	var truth struct {
 		Activities []simActivity

@@ -93,9 +93,7 @@ func Write(b *schema.Builder, root vjson.Node, original string) error {
 		tenant := schema.Tenant{ID: data.Str("tenant", "id"), Name: data.Str("tenant", "name")}
 		lr := b.Write(tenant, &e)
 		attrs := lr.Attributes()
-		for k, v := range envelope.All() {
-			v.CopyTo(attrs.PutEmpty(k)) // strings shared, not copied
-		}
+		putEnvelope(attrs, root, envelope)
 		if e.Action == schema.ActionUnmapped {
 			attrs.PutStr(namespace+".event.uri", uri)
 			vjson.Flatten(attrs, namespace, data, unmappedConsumed)
@@ -116,16 +114,33 @@ const maxEvents = 100
 // would turn a body of some KB into millions of attributes.
 const maxEnvelopeCopies = 10_000
 
-// envelopeAttributes flattens the envelope fields every record of a payload
-// with n events carries, once: the records share their strings.
-func envelopeAttributes(root vjson.Node, n int) (pcommon.Map, error) {
+// envelopeAttributes flattens, once, the envelope fields that every record
+// of a payload with n events carries, so that the records share their
+// strings; nil for a payload of one event (the usual), whose record takes
+// them directly.
+func envelopeAttributes(root vjson.Node, n int) (*pcommon.Map, error) {
+	if n <= 1 {
+		return nil, nil
+	}
 	envelope := pcommon.NewMap()
 	vjson.Flatten(envelope, namespace, root, envelopeConsumed)
 	if envelope.Len()*n > maxEnvelopeCopies {
-		return envelope, fmt.Errorf("payload has %d envelope fields on each of %d events, more than %d copies in all: not a Security Event Token",
+		return nil, fmt.Errorf("payload has %d envelope fields on each of %d events, more than %d copies in all: not a Security Event Token",
 			envelope.Len(), n, maxEnvelopeCopies)
 	}
-	return envelope, nil
+	return &envelope, nil
+}
+
+// putEnvelope puts the envelope fields on a record: shared, or flattened
+// from root when the payload has one event.
+func putEnvelope(attrs pcommon.Map, root vjson.Node, shared *pcommon.Map) {
+	if shared == nil {
+		vjson.Flatten(attrs, namespace, root, envelopeConsumed)
+		return
+	}
+	for k, v := range shared.All() {
+		v.CopyTo(attrs.PutEmpty(k)) // strings shared, not copied
+	}
 }
 
 // eventName is the last segment of an event-type URI.
