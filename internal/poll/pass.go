@@ -72,7 +72,7 @@ func (p *Poller) nextPass(now time.Time, l lane) (*passState, time.Time) {
 	limit := p.limit(now, l)
 	if ps := l.state.Pass; ps != nil && p.pastRetention(now, ps.Start) {
 		// Resumed after a long failure or stop: the vendor refuses a window
-		// it no longer keeps. Its kept part is read again from the start.
+		// it no longer keeps. A new window opens inside what it keeps.
 		p.logger.Warn("the pass in progress starts before what the vendor keeps: events older than that are gone; reading its kept part again",
 			zap.Time("window_start", ps.Start), zap.Time("window_end", ps.End), zap.Duration("retention", p.set.Retention))
 		l.state.Pass = nil
@@ -122,8 +122,8 @@ func (p *Poller) openWindow(now time.Time, l lane, limit time.Time) (Window, boo
 	} else if limit.Sub(start) < p.step(l) {
 		return Window{}, false
 	}
-	if p.pastRetention(now, start) {
-		start = now.Add(-p.set.Retention).Add(time.Minute) // the vendor's horizon moves while we read
+	if oldest := p.oldestStart(now); start.Before(oldest) {
+		start = oldest
 	}
 	end := limit
 	if end.Sub(start) > p.cfg.MaxWindow {
@@ -136,6 +136,22 @@ func (p *Poller) openWindow(now time.Time, l lane, limit time.Time) (Window, boo
 // pastRetention reports whether t is older than the vendor keeps events.
 func (p *Poller) pastRetention(now, t time.Time) bool {
 	return p.set.Retention > 0 && t.Before(now.Add(-p.set.Retention))
+}
+
+// retentionMargin is how far inside the vendor's retention windows open (at
+// most a quarter of it): the vendor's horizon moves while a pass reads its
+// pages, is restarted or waits for the pipeline, and a start past it is
+// refused.
+const retentionMargin = 24 * time.Hour
+
+// oldestStart is the earliest start a new window takes; zero when the vendor
+// keeps events for good.
+func (p *Poller) oldestStart(now time.Time) time.Time {
+	r := p.set.Retention
+	if r <= 0 {
+		return time.Time{}
+	}
+	return now.Add(-r + min(retentionMargin, r/4))
 }
 
 // pageReader fetches the next page while the current one is delivered: the

@@ -438,10 +438,44 @@ func TestResumedPassPastRetentionReadsWhatTheVendorKeeps(t *testing.T) {
 	h.clock.advance(time.Hour) // the pass's start is now 2h40m old
 	s.runUntil(t, h.clock.Now().Add(time.Minute), nil)
 	require.Equal(t, 1, h.logs.FilterMessageSnippet("starts before what the vendor keeps").Len())
-	kept := h.clock.Now().Add(-retention).Add(time.Minute)
+	opened := h.clock.Now().Add(-retention + retention/4) // the margin of a short retention
 	for _, e := range evs {
-		if !e.t.Before(kept) {
+		if !e.t.Before(opened) {
 			assert.Equal(t, 1, h.rec.count(e.id), "%s, inside the retention", e.id)
 		}
+	}
+}
+
+// A window opens a margin inside the vendor's retention, so a pass opened
+// there and resumed minutes later (a restart, a refused delivery) still starts
+// inside what the vendor keeps, and is read on, its oldest events included.
+func TestResumedPassInsideTheVendorsRetentionIsNotCut(t *testing.T) {
+	h := newHarness(t)
+	h.api.pageSize = 5
+	start := h.clock.Now()
+	const kept = 3 * time.Hour
+	var evs []lateEvent
+	for i := range 30 {
+		evs = append(evs, lateEvent{id: fmt.Sprintf("e%02d", i), t: start.Add(-kept + time.Hour + time.Duration(i)*time.Minute)})
+	}
+	h.publish(evs)
+	h.api.keeps = func() time.Time { return h.clock.Now().Add(-kept) }
+	cfg := testConfig()
+	cfg.InitialLookback = kept
+	s := newSyncPoller(t, h, cfg, h.store)
+	s.p.set.Retention = kept
+	s.p.mu.Lock()
+	w, ok := s.p.openWindow(start, s.p.lanes[0], s.p.limit(start, s.p.lanes[0]))
+	s.p.mu.Unlock()
+	require.True(t, ok)
+	require.Equal(t, start.Add(-kept+kept/4), w.Start, "opened a margin inside the retention")
+	// The pass opened there, interrupted before its end.
+	s.p.cp.Pass = &passState{Start: w.Start, End: w.Start.Add(30 * time.Minute)}
+
+	h.clock.advance(5 * time.Minute)
+	s.runUntil(t, h.clock.Now().Add(time.Minute), nil)
+	assert.Zero(t, h.logs.FilterMessageSnippet("starts before what the vendor keeps").Len())
+	for _, e := range evs {
+		assert.Equal(t, 1, h.rec.count(e.id), "%s: the vendor still keeps it", e.id)
 	}
 }

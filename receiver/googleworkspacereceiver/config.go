@@ -17,11 +17,6 @@ import (
 // retention is how far back the Reports API serves activities.
 const retention = 180 * 24 * time.Hour
 
-// readable is how far back windows start: a day inside retention, because
-// Google refuses (400, a rejected request that stops the stream) a startTime
-// beyond it, and a pass's start must stay inside until its last page.
-const readable = retention - 24*time.Hour
-
 // Config is the google_workspace receiver's configuration.
 type Config struct {
 	// Client is the HTTP client (timeout, tls, proxy_url); its endpoint, when set,

@@ -67,7 +67,7 @@ func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, 
 		api := &activitiesAPI{logger: set.Logger, app: app, customer: c.CustomerID, pageSize: c.PageSize, opts: opts}
 		p, err := poll.New(&c.Poll, poll.Settings{
 			Receiver: set, Source: api, Name: app, Stream: app, Endpoint: endpoint,
-			Fingerprint: c.fingerprint(app), Retention: readable, Precision: time.Millisecond,
+			Fingerprint: c.fingerprint(app), Retention: retention, Precision: time.Millisecond,
 		}, streamConsumer(app, pollers, next))
 		if err != nil {
 			return nil, err
