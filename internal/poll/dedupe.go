@@ -250,31 +250,12 @@ func (p *Poller) countDuplicates(n int) {
 // removeByEventID drops the records for which drop returns true, given their
 // dedupe key (see eventKey).
 func removeByEventID(ld plog.Logs, drop func(id string, lr plog.LogRecord) bool) {
-	rls := ld.ResourceLogs()
-	for i := 0; i < rls.Len(); i++ {
-		sls := rls.At(i).ScopeLogs()
-		for j := 0; j < sls.Len(); j++ {
-			sls.At(j).LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
-				return drop(eventKey(lr), lr)
-			})
-		}
-	}
+	schema.RemoveRecords(ld, func(lr plog.LogRecord) bool { return drop(eventKey(lr), lr) })
 }
 
 // forEachEventID calls f with each record's dedupe key until f returns false.
 func forEachEventID(ld plog.Logs, f func(id string, lr plog.LogRecord) bool) {
-	rls := ld.ResourceLogs()
-	for i := 0; i < rls.Len(); i++ {
-		sls := rls.At(i).ScopeLogs()
-		for j := 0; j < sls.Len(); j++ {
-			lrs := sls.At(j).LogRecords()
-			for k := 0; k < lrs.Len(); k++ {
-				if !f(eventKey(lrs.At(k)), lrs.At(k)) {
-					return
-				}
-			}
-		}
-	}
+	schema.EachRecord(ld, func(lr plog.LogRecord) bool { return f(eventKey(lr), lr) })
 }
 
 // eventKey is a record's dedupe key: its event.id or, for a record a vendor

@@ -34,18 +34,16 @@ type KeyFunc func(raw []byte, ld plog.Logs) []byte
 // delivery unnamed.
 func EventIDKey(_ []byte, ld plog.Logs) []byte {
 	var key []byte
-	for i := 0; i < ld.ResourceLogs().Len(); i++ {
-		sls := ld.ResourceLogs().At(i).ScopeLogs()
-		for j := 0; j < sls.Len(); j++ {
-			lrs := sls.At(j).LogRecords()
-			for k := 0; k < lrs.Len(); k++ {
-				id, ok := lrs.At(k).Attributes().Get(schema.AttrEventID)
-				if !ok || id.Str() == "" {
-					return nil
-				}
-				key = append(append(key, id.Str()...), 0)
-			}
+	named := true
+	schema.EachRecord(ld, func(lr plog.LogRecord) bool {
+		id, ok := lr.Attributes().Get(schema.AttrEventID)
+		if named = ok && id.Str() != ""; named {
+			key = append(append(key, id.Str()...), 0)
 		}
+		return named
+	})
+	if !named {
+		return nil
 	}
 	return key
 }

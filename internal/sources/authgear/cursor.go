@@ -79,11 +79,12 @@ func Continue(c Cursor, end time.Time, p *Page) (string, error) {
 // lastCreated is the latest created_at before end of the page's rows
 // (records carry it as their time), and how many rows the page has.
 func lastCreated(ld plog.Logs, end time.Time) (last time.Time, n int) {
-	forEachRecord(ld, func(lr plog.LogRecord) {
+	schema.EachRecord(ld, func(lr plog.LogRecord) bool {
 		if t := lr.Timestamp().AsTime(); t.After(last) && t.Before(end) {
 			last = t
 		}
 		n++
+		return true
 	})
 	return last, n
 }
@@ -93,10 +94,11 @@ func lastCreated(ld plog.Logs, end time.Time) (last time.Time, n int) {
 // poll loop drops by event id the rows a key would have.
 func keysAt(ld plog.Logs, t time.Time) []string {
 	var keys []string
-	forEachRecord(ld, func(lr plog.LogRecord) {
-		if id := eventID(lr); id != "" && len(keys) < PageSize && lr.Timestamp().AsTime().Equal(t) {
+	schema.EachRecord(ld, func(lr plog.LogRecord) bool {
+		if id := eventID(lr); id != "" && lr.Timestamp().AsTime().Equal(t) {
 			keys = append(keys, seenKey(id))
 		}
+		return len(keys) < PageSize
 	})
 	return keys
 }
@@ -110,30 +112,11 @@ func dropSeen(ld plog.Logs, seen []string) {
 	for _, k := range seen {
 		set[k] = struct{}{}
 	}
-	rls := ld.ResourceLogs()
-	for i := range rls.Len() {
-		sls := rls.At(i).ScopeLogs()
-		for j := range sls.Len() {
-			sls.At(j).LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
-				id := eventID(lr)
-				_, ok := set[seenKey(id)]
-				return id != "" && ok
-			})
-		}
-	}
-}
-
-func forEachRecord(ld plog.Logs, f func(plog.LogRecord)) {
-	rls := ld.ResourceLogs()
-	for i := range rls.Len() {
-		sls := rls.At(i).ScopeLogs()
-		for j := range sls.Len() {
-			lrs := sls.At(j).LogRecords()
-			for k := range lrs.Len() {
-				f(lrs.At(k))
-			}
-		}
-	}
+	schema.RemoveRecords(ld, func(lr plog.LogRecord) bool {
+		id := eventID(lr)
+		_, ok := set[seenKey(id)]
+		return id != "" && ok
+	})
 }
 
 func eventID(lr plog.LogRecord) string {
